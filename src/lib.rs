@@ -1,0 +1,3 @@
+//! kestra-fix: codemods for Kestra flow YAML over a lossless syntax tree.
+
+pub mod syntax;

@@ -1,0 +1,61 @@
+//! Lossless YAML concrete syntax tree on rowan.
+//!
+//! `parse(text).syntax().to_string() == text` for every input. Bad syntax
+//! becomes ERROR nodes plus [`SyntaxError`]s; the parser never panics.
+
+pub mod ast;
+pub mod edit;
+mod kind;
+mod lexer;
+mod line_index;
+mod parser;
+pub mod value;
+
+pub use kind::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
+pub use line_index::{LineCol, LineIndex};
+pub use rowan::{TextRange, TextSize};
+
+/// A syntax error: what is wrong, and where (byte range in the source).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    pub message: String,
+    pub range: TextRange,
+}
+
+/// The result of parsing: a tree that always exists, and the errors found.
+#[derive(Debug, Clone)]
+pub struct Parse {
+    green: rowan::GreenNode,
+    errors: Vec<SyntaxError>,
+}
+
+impl Parse {
+    /// The root STREAM node.
+    pub fn syntax(&self) -> SyntaxNode {
+        SyntaxNode::new_root(self.green.clone())
+    }
+
+    pub fn green(&self) -> &rowan::GreenNode {
+        &self.green
+    }
+
+    pub fn errors(&self) -> &[SyntaxError] {
+        &self.errors
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Typed view of the root.
+    pub fn stream(&self) -> ast::Stream {
+        ast::Stream::cast_root(self.syntax())
+    }
+}
+
+/// Parses a whole YAML stream.
+pub fn parse(text: &str) -> Parse {
+    let (green, errors) = parser::parse(text);
+    Parse { green, errors }
+}

@@ -1,0 +1,32 @@
+//! Decoded YAML data (placeholder while the parser lands).
+use super::kind::SyntaxNode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Value>),
+    Map(Vec<(Value, Value)>),
+}
+
+pub fn scalar_style(_n: &SyntaxNode) -> ScalarStyle {
+    ScalarStyle::Plain
+}
+pub fn scalar_text(n: &SyntaxNode) -> String {
+    n.to_string()
+}
+pub fn decode_scalar(n: &SyntaxNode) -> Value {
+    Value::String(n.to_string())
+}
