@@ -3,7 +3,7 @@
 use rowan::{TextRange, TextSize};
 
 /// Replace `range` of the current text with `new_text`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TextEdit {
     pub range: TextRange,
     pub new_text: String,
