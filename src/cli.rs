@@ -1,0 +1,366 @@
+//! The command line: flags, subcommands, output routing and exit codes.
+//!
+//! Errors are typed inside the library and rendered here, once.
+
+use crate::codemods;
+use crate::engine::config::Overrides;
+use crate::engine::{self, RunOptions, RunResult};
+use crate::kestra::KestraVersion;
+use crate::report::{self, OutputFormat};
+use crate::syntax::{self, LineIndex};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Nothing left to change.
+pub const EXIT_CLEAN: u8 = 0;
+/// Changes pending (dry run) or findings left unfixed.
+pub const EXIT_PENDING: u8 = 1;
+/// Any error: bad YAML, unreadable file, bad config, a fix refused by verification.
+pub const EXIT_ERROR: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  nothing left to change
+  1  changes pending (--dry-run) or findings left unfixed
+  2  any error: invalid YAML, unreadable file, bad config or flags,
+     a fix refused by verification (the file is then left unchanged)
+
+With --dry-run, stdout carries only a git-style patch:
+  kestra-fix --dry-run . > fix.patch && git apply fix.patch";
+
+/// Codemods for Kestra flow YAML: shows and applies fixes without touching
+/// a byte it does not mean to change.
+#[derive(Debug, Parser)]
+#[command(name = "kestra-fix", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Files and folders to fix (folders: every *.yml / *.yaml inside).
+    #[arg(value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+
+    /// Write nothing; print the fixes as a patch that `git apply` accepts.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Run only these codemods (comma-separated names).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    select: Option<Vec<String>>,
+
+    /// Do not run these codemods (comma-separated names).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    ignore: Vec<String>,
+
+    /// Also apply fixes that may change behaviour (each says what changes).
+    #[arg(long)]
+    unsafe_fixes: bool,
+
+    /// Kestra version the flows must run on [default: 1.3].
+    #[arg(long, value_name = "X.Y")]
+    target_version: Option<KestraVersion>,
+
+    /// How findings are reported.
+    #[arg(long, value_enum, default_value_t)]
+    output_format: OutputFormat,
+
+    /// Write the findings report to FILE instead of stdout (stderr in a dry run).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+
+    /// Use this config file instead of discovering kestra-fix.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Do not honour .gitignore, .ignore and git excludes.
+    #[arg(long)]
+    no_ignore: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Print only errors (and the report in a machine format).
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Colour output.
+    #[arg(long, value_enum, default_value_t)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// Only when writing to a terminal.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List codemods: name, safety, whether on by default, summary.
+    List {
+        /// Kestra version that decides which codemods are on by default.
+        #[arg(long, value_name = "X.Y")]
+        target_version: Option<KestraVersion>,
+    },
+    /// Print a codemod's documentation.
+    Explain {
+        /// The codemod's name (see `list`).
+        name: String,
+    },
+    /// Inspect how kestra-fix reads a file.
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DebugCommand {
+    /// One JSON object per token: {"kind": ..., "text": ...}.
+    Tokens { file: PathBuf },
+    /// Each document's data as one line of JSON.
+    Json { file: PathBuf },
+    /// The syntax tree.
+    Tree { file: PathBuf },
+}
+
+/// Parses the process arguments and runs; the binary's whole `main`.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(match cli.command {
+        Some(Command::List { target_version }) => list(target_version.unwrap_or_default()),
+        Some(Command::Explain { ref name }) => explain(name),
+        Some(Command::Debug(ref cmd)) => debug(cmd),
+        None => fix(&cli),
+    })
+}
+
+fn list(target: KestraVersion) -> u8 {
+    let all = codemods::all();
+    let width = all.iter().map(|c| c.name().len()).max().unwrap_or(0);
+    println!(
+        "{:width$}  {:16}  {:7}  SUMMARY",
+        "NAME", "SAFETY", "DEFAULT"
+    );
+    for c in all {
+        let on = if c.default_on(target) { "on" } else { "off" };
+        println!(
+            "{:width$}  {:16}  {on:7}  {}",
+            c.name(),
+            c.safety().to_string(),
+            c.summary()
+        );
+    }
+    EXIT_CLEAN
+}
+
+fn explain(name: &str) -> u8 {
+    match codemods::by_name(name) {
+        Some(c) => {
+            print!("{}", c.docs());
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("error: unknown codemod `{name}` (see `kestra-fix list`)");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn read_for_debug(file: &Path) -> Result<String, u8> {
+    std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("{}: error: cannot read: {e}", report::display_path(file));
+        EXIT_ERROR
+    })
+}
+
+fn debug(cmd: &DebugCommand) -> u8 {
+    let (DebugCommand::Tokens { file } | DebugCommand::Json { file } | DebugCommand::Tree { file }) =
+        cmd;
+    let text = match read_for_debug(file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let parse = syntax::parse(&text);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cmd {
+        DebugCommand::Tokens { .. } => {
+            for token in parse
+                .syntax()
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+            {
+                let line = serde_json::json!({ "kind": format!("{:?}", token.kind()), "text": token.text() });
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        DebugCommand::Tree { .. } => {
+            let _ = writeln!(out, "{:#?}", parse.syntax());
+        }
+        DebugCommand::Json { .. } => {
+            let located = |range: syntax::TextRange, message: &str| {
+                let p = LineIndex::new(&text).line_col(&text, range.start());
+                eprintln!(
+                    "{}:{}:{}: {message}",
+                    report::display_path(file),
+                    p.line,
+                    p.col
+                );
+                EXIT_ERROR
+            };
+            if let Some(e) = parse.errors().first() {
+                return located(e.range, &e.message);
+            }
+            match syntax::value::decode_documents(&parse) {
+                Ok(docs) => {
+                    for doc in docs {
+                        let _ = writeln!(out, "{}", doc.to_json());
+                    }
+                }
+                Err(e) => return located(e.range, &e.message),
+            }
+        }
+    }
+    let _ = out.flush();
+    EXIT_CLEAN
+}
+
+fn fix(cli: &Cli) -> u8 {
+    let options = RunOptions {
+        paths: if cli.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            cli.paths.clone()
+        },
+        dry_run: cli.dry_run,
+        no_ignore: cli.no_ignore,
+        jobs: cli.jobs,
+        config: cli.config.clone(),
+        overrides: Overrides {
+            select: cli.select.clone(),
+            ignore: cli.ignore.clone(),
+            unsafe_fixes: cli.unsafe_fixes,
+            target_version: cli.target_version,
+        },
+    };
+    let progress = Progress::new(!cli.quiet && std::io::stderr().is_terminal());
+    let result = engine::run(&options, |n| progress.start(n), &|| progress.tick());
+    progress.finish();
+
+    for e in result.all_errors() {
+        eprintln!("{}", report::error_line(e));
+    }
+    if cli.dry_run {
+        let color = cli.color.enabled(std::io::stdout().is_terminal());
+        let patch = report::diff::render(&result, color);
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(patch.as_bytes());
+        let _ = stdout.flush();
+    }
+    if let Err(e) = write_report(cli, &result) {
+        eprintln!("error: cannot write the report: {e}");
+        return EXIT_ERROR;
+    }
+    if !cli.quiet {
+        eprintln!("{}", report::summary::render(&result, cli.dry_run));
+    }
+    exit_code(&result, cli.dry_run)
+}
+
+/// The findings report goes to `--output-file`, else stdout, except in a
+/// dry run, where stdout is reserved for the patch and it goes to stderr.
+fn write_report(cli: &Cli, result: &RunResult) -> std::io::Result<()> {
+    let to_terminal = match (&cli.output_file, cli.dry_run) {
+        (Some(_), _) => false,
+        (None, true) => std::io::stderr().is_terminal(),
+        (None, false) => std::io::stdout().is_terminal(),
+    };
+    let body = match cli.output_format {
+        OutputFormat::Text if cli.quiet => return Ok(()),
+        OutputFormat::Text => {
+            report::text::render(result, cli.dry_run, cli.color.enabled(to_terminal))
+        }
+        OutputFormat::Json => format!("{:#}\n", report::json::render(result, cli.dry_run)),
+        OutputFormat::Github => report::github::render(result, cli.dry_run),
+        OutputFormat::Sarif => format!("{:#}\n", report::sarif::render(result)),
+    };
+    match (&cli.output_file, cli.dry_run) {
+        (Some(path), _) => std::fs::write(path, body),
+        (None, true) => std::io::stderr().lock().write_all(body.as_bytes()),
+        (None, false) => std::io::stdout().lock().write_all(body.as_bytes()),
+    }
+}
+
+fn exit_code(result: &RunResult, dry_run: bool) -> u8 {
+    if result.all_errors().next().is_some() {
+        return EXIT_ERROR;
+    }
+    let pending = dry_run && result.files.iter().any(|f| f.changed());
+    let unfixed = result.findings().any(|(_, f)| !f.fixed);
+    if pending || unfixed {
+        EXIT_PENDING
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// A progress bar on stderr, only for runs long enough to want one.
+struct Progress {
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+    enabled: bool,
+}
+
+/// Below this many files a run takes well under a second.
+const PROGRESS_MIN_FILES: usize = 200;
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Progress {
+            bar: std::sync::OnceLock::new(),
+            enabled,
+        }
+    }
+
+    fn start(&self, total: usize) {
+        if !self.enabled || total < PROGRESS_MIN_FILES {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} files ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        let _ = self.bar.set(bar);
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}

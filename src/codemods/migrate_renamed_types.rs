@@ -1,0 +1,308 @@
+//! migrate-renamed-types: old plugin type names -> canonical names, and the
+//! flow key `taskDefaults` -> `pluginDefaults`.
+//!
+//! A rename is safe when Kestra runs the same plugin class with the same
+//! configuration. The class is the same by definition of an alias; the
+//! configuration can change through flow `pluginDefaults`, which match by
+//! raw type-name prefix, with a default written under an old name also
+//! copied to the canonical name but not the reverse. So every instance's set
+//! of matching defaults is compared before and after all renames; renames
+//! that change a set become unsafe, and the rest are checked again without
+//! them until the safe set is stable.
+
+use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::kestra::flow::PluginInstance;
+use crate::kestra::path::DataPath;
+use crate::kestra::plugins::canonical_type;
+use crate::kestra::KestraVersion;
+use crate::syntax::ast::{AstNode, Scalar};
+use crate::syntax::edit::TextEdit;
+use crate::syntax::{SyntaxKind, TextRange, TextSize};
+use serde::Deserialize;
+
+pub struct MigrateRenamedTypes;
+
+const NAME: &str = "migrate-renamed-types";
+
+/// The canonical `io.kestra.plugin.core.*` names exist since Kestra 0.17.
+const CANONICAL_SINCE: KestraVersion = KestraVersion::new(0, 17);
+
+/// This codemod takes no options; the empty struct makes any key an error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {}
+
+impl Codemod for MigrateRenamedTypes {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Rename deprecated plugin type aliases and `taskDefaults` to their current names"
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::SafeWhenProven
+    }
+
+    fn default_on(&self, target: KestraVersion) -> bool {
+        target >= CANONICAL_SINCE
+    }
+
+    fn docs(&self) -> &'static str {
+        include_str!("../../codemods/migrate-renamed-types/README.md")
+    }
+
+    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
+        Options::deserialize(toml::Value::Table(options.clone()))
+            .map(|_| ())
+            .map_err(|e| e.message().to_string())
+    }
+
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+        let mut fixes = Vec::new();
+        let instances = ctx.flow.plugin_instances();
+        let defaults = ctx.flow.plugin_defaults();
+
+        let mut renames: Vec<Rename> = Vec::new();
+        for (is_default, inst) in defaults
+            .iter()
+            .map(|d| (true, d))
+            .chain(instances.iter().map(|i| (false, i)))
+        {
+            let Some(new) = canonical_type(&inst.type_name) else {
+                continue;
+            };
+            if ctx.is_suppressed(inst.type_range().start()) {
+                continue;
+            }
+            let old = &inst.type_name;
+            let edit = if inst.anchored {
+                Err("it sits under a YAML anchor, so its aliases would change too")
+            } else {
+                scalar_edit(&inst.type_scalar, new)
+                    .ok_or("its scalar style (multi-line or block) cannot be edited in place")
+            };
+            match edit {
+                Ok(edit) => renames.push(Rename {
+                    inst,
+                    is_default,
+                    new,
+                    edit,
+                    unsafe_reason: None,
+                }),
+                Err(why) => fixes.push(Fix::display_only(
+                    inst.type_range(),
+                    format!("`{old}` is an old name of `{new}`; rename it by hand: {why}"),
+                )),
+            }
+        }
+        judge_against_defaults(ctx, &instances, &defaults, &mut renames);
+
+        for r in renames {
+            let old = &r.inst.type_name;
+            let what = if r.is_default {
+                "pluginDefaults type"
+            } else {
+                "type"
+            };
+            let (applicability, message) = match &r.unsafe_reason {
+                None => (
+                    Applicability::Safe,
+                    format!("{what} `{old}` is an old name of `{}`", r.new),
+                ),
+                Some(why) => (
+                    Applicability::Unsafe,
+                    format!(
+                        "{what} `{old}` is an old name of `{}`; renaming changes behaviour: {why}",
+                        r.new
+                    ),
+                ),
+            };
+            fixes.push(Fix::new(
+                r.inst.type_range(),
+                message,
+                applicability,
+                vec![r.edit],
+                vec![DataChange::set_string(r.inst.path.key("type"), r.new)],
+            ));
+        }
+        fixes.extend(rename_task_defaults(ctx));
+        fixes
+    }
+}
+
+struct Rename<'a> {
+    inst: &'a PluginInstance,
+    is_default: bool,
+    new: &'static str,
+    edit: TextEdit,
+    unsafe_reason: Option<String>,
+}
+
+/// Whether a flow default written for `default_type` applies to a plugin
+/// of type `plugin_type` (PluginDefaultService: raw prefix match, and a
+/// default under an old name is copied to the canonical name).
+fn default_applies(default_type: &str, plugin_type: &str) -> bool {
+    plugin_type.starts_with(default_type)
+        || canonical_type(default_type).is_some_and(|c| plugin_type.starts_with(c))
+}
+
+fn matching(default_types: &[&str], plugin_type: &str) -> Vec<usize> {
+    (0..default_types.len())
+        .filter(|&j| default_applies(default_types[j], plugin_type))
+        .collect()
+}
+
+/// Marks as unsafe every rename that changes which flow defaults apply to
+/// some instance, until the remaining (safe) renames change none.
+fn judge_against_defaults(
+    ctx: &FlowContext,
+    instances: &[PluginInstance],
+    defaults: &[PluginInstance],
+    renames: &mut [Rename],
+) {
+    let before: Vec<&str> = defaults.iter().map(|d| d.type_name.as_str()).collect();
+    let rename_of = |inst: &PluginInstance, renames: &[Rename]| {
+        renames
+            .iter()
+            .position(|r| r.inst.path == inst.path && r.unsafe_reason.is_none())
+    };
+    loop {
+        let after: Vec<&str> = defaults
+            .iter()
+            .map(|d| rename_of(d, renames).map_or(d.type_name.as_str(), |r| renames[r].new))
+            .collect();
+        let mut culprits: Vec<(usize, String)> = Vec::new();
+        for inst in instances {
+            let own = rename_of(inst, renames);
+            let new_type = own.map_or(inst.type_name.as_str(), |r| renames[r].new);
+            let was = matching(&before, &inst.type_name);
+            let will = matching(&after, new_type);
+            if was == will {
+                continue;
+            }
+            let changed: Vec<usize> = was
+                .iter()
+                .filter(|j| !will.contains(j))
+                .chain(will.iter().filter(|j| !was.contains(j)))
+                .copied()
+                .collect();
+            let j = changed[0];
+            let verb = if will.contains(&j) { "start" } else { "stop" };
+            let line = ctx
+                .line_index
+                .line_col(ctx.text, defaults[j].mapping.text_range().start())
+                .line;
+            let who = inst
+                .id()
+                .map_or_else(|| inst.path.to_string(), |id| format!("`{id}`"));
+            let reason = format!(
+                "the pluginDefaults entry for `{}` (line {line}) would {verb} applying to {who}",
+                defaults[j].type_name
+            );
+            culprits.extend(own.map(|r| (r, reason.clone())));
+            for &d in &changed {
+                if let Some(r) = rename_of(&defaults[d], renames) {
+                    culprits.push((r, reason.clone()));
+                }
+            }
+        }
+        if culprits.is_empty() {
+            return;
+        }
+        for (r, reason) in culprits {
+            renames[r].unsafe_reason.get_or_insert(reason);
+        }
+    }
+}
+
+/// `taskDefaults:` -> `pluginDefaults:`; with both present, a finding only.
+fn rename_task_defaults(ctx: &FlowContext) -> Option<Fix> {
+    let root = ctx.flow.root();
+    let entry = root.get("taskDefaults")?;
+    let key = entry.key_scalar()?;
+    let range = key.syntax().text_range();
+    if root.get("pluginDefaults").is_some() {
+        return Some(Fix::display_only(
+            range,
+            "`taskDefaults` is the old name of `pluginDefaults`, and both are set: merge them by hand",
+        ));
+    }
+    let Some(edit) = scalar_edit(&key, "pluginDefaults") else {
+        return Some(Fix::display_only(
+            range,
+            "`taskDefaults` is the old name of `pluginDefaults`; rename it by hand",
+        ));
+    };
+    Some(Fix::new(
+        range,
+        "`taskDefaults` is the old name of `pluginDefaults`",
+        Applicability::Safe,
+        vec![edit],
+        vec![DataChange::RenameKey {
+            path: DataPath::root(),
+            from: "taskDefaults".into(),
+            to: "pluginDefaults".into(),
+        }],
+    ))
+}
+
+/// Replaces a one-line scalar's text, keeping its quotes: the whole text of
+/// a plain scalar, the inside of a quoted one. `new` must need no escaping
+/// (canonical names are `[A-Za-z0-9._]`).
+fn scalar_edit(scalar: &Scalar, new: &str) -> Option<TextEdit> {
+    let tokens: Vec<_> = scalar
+        .syntax()
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    let [token] = tokens.as_slice() else {
+        return None;
+    };
+    let range = token.text_range();
+    match token.kind() {
+        SyntaxKind::PLAIN_TEXT => Some(TextEdit::replace(range, new)),
+        SyntaxKind::SINGLE_QUOTED | SyntaxKind::DOUBLE_QUOTED
+            if !token.text().contains(['\n', '\r']) && range.len() >= TextSize::from(2) =>
+        {
+            let inner = TextRange::new(
+                range.start() + TextSize::from(1),
+                range.end() - TextSize::from(1),
+            );
+            Some(TextEdit::replace(inner, new))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_by_prefix_and_through_old_names() {
+        let old = "io.kestra.core.tasks.log.Log";
+        let new = "io.kestra.plugin.core.log.Log";
+        assert!(default_applies(old, old));
+        assert!(
+            default_applies(old, new),
+            "an old-name default is copied to the canonical name"
+        );
+        assert!(!default_applies(new, old), "not the reverse");
+        assert!(default_applies("io.kestra.plugin.core", new));
+        assert!(!default_applies("io.kestra.plugin.core", old));
+    }
+
+    #[test]
+    fn options_reject_unknown_keys() {
+        let mut t = toml::Table::new();
+        assert!(MigrateRenamedTypes.check_options(&t).is_ok());
+        t.insert("foo".into(), toml::Value::Integer(1));
+        assert!(MigrateRenamedTypes
+            .check_options(&t)
+            .unwrap_err()
+            .contains("foo"));
+    }
+}

@@ -1,0 +1,119 @@
+//! The codemod catalog: the [`Codemod`] trait and the registry.
+//!
+//! One file per codemod; its user docs live in `codemods/<name>/README.md`
+//! (what `kestra-fix explain <name>` prints) next to its cases.
+
+mod migrate_renamed_types;
+
+pub use crate::engine::fix::{Applicability, Fix, NewFile};
+pub use crate::engine::verify::DataChange;
+
+use crate::engine::suppress::Suppressions;
+use crate::kestra::flow::Flow;
+use crate::kestra::KestraVersion;
+use crate::syntax::{LineIndex, Parse, TextSize};
+use std::fmt;
+use std::path::Path;
+
+/// What kind of fixes a codemod makes, for `list` and the docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    /// Every fix is safe.
+    Safe,
+    /// Safe where the codemod can prove it, unsafe elsewhere.
+    SafeWhenProven,
+    /// Every fix may change behaviour.
+    Unsafe,
+}
+
+impl fmt::Display for Safety {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Safety::Safe => "safe",
+            Safety::SafeWhenProven => "safe when proven",
+            Safety::Unsafe => "unsafe",
+        })
+    }
+}
+
+/// Everything a codemod may look at for one flow, one round.
+pub struct FlowContext<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub parse: &'a Parse,
+    pub flow: &'a Flow,
+    pub line_index: &'a LineIndex,
+    pub target_version: KestraVersion,
+    /// This codemod's table from `kestra-fix.toml` (empty when absent),
+    /// already accepted by [`Codemod::check_options`].
+    pub options: &'a toml::Table,
+    pub(crate) suppressions: &'a Suppressions,
+    pub(crate) codemod: &'static str,
+}
+
+impl FlowContext<'_> {
+    /// Whether a `# kestra-fix: ignore[...]` comment covers `offset` for
+    /// the running codemod. The engine drops suppressed fixes anyway; a
+    /// codemod asks when one suppressed node changes how it judges others.
+    pub fn is_suppressed(&self, offset: TextSize) -> bool {
+        self.suppressions.covers(self.codemod, offset)
+    }
+
+    /// The file's line ending, for edits that insert lines.
+    pub fn line_ending(&self) -> &'static str {
+        if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+}
+
+/// One codemod. Implementations are stateless; options arrive per flow.
+pub trait Codemod: Send + Sync {
+    /// The user-facing id (`--select`, config tables, suppressions).
+    fn name(&self) -> &'static str;
+    /// One line for `list`.
+    fn summary(&self) -> &'static str;
+    fn safety(&self) -> Safety;
+    /// Whether it runs without `--select`, for flows targeting `target`.
+    fn default_on(&self, target: KestraVersion) -> bool;
+    /// The Markdown docs `explain` prints.
+    fn docs(&self) -> &'static str;
+    /// Accepts or rejects this codemod's config table; `Err` names the key.
+    fn check_options(&self, options: &toml::Table) -> Result<(), String>;
+    /// Findings and fixes against `ctx.text`.
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
+}
+
+static REGISTRY: &[&dyn Codemod] = &[&migrate_renamed_types::MigrateRenamedTypes];
+
+/// Every codemod, in a stable order.
+pub fn all() -> &'static [&'static dyn Codemod] {
+    REGISTRY
+}
+
+pub fn by_name(name: &str) -> Option<&'static dyn Codemod> {
+    REGISTRY.iter().copied().find(|c| c.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_documented() {
+        let mut names: Vec<_> = all().iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all().len());
+        for c in all() {
+            assert!(
+                c.docs().starts_with(&format!("# {}", c.name())),
+                "{}",
+                c.name()
+            );
+            assert!(by_name(c.name()).is_some());
+        }
+    }
+}

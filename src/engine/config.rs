@@ -1,0 +1,324 @@
+//! `kestra-fix.toml`: discovery, parsing, and merging with the command line.
+//!
+//! ```toml
+//! select = ["migrate-renamed-types"]   # replaces the default set
+//! ignore = []                          # removed from the selected set
+//! unsafe-fixes = false
+//! target-version = "1.3"
+//! [migrate-renamed-types]              # one table of options per codemod
+//! ```
+
+use super::error::{Error, ErrorKind};
+use crate::codemods::{self, Codemod};
+use crate::kestra::KestraVersion;
+use crate::syntax::{LineCol, LineIndex, TextSize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+pub const CONFIG_FILE: &str = "kestra-fix.toml";
+
+/// One config file's settings; `None` means "not set here".
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub unsafe_fixes: Option<bool>,
+    pub target_version: Option<KestraVersion>,
+    pub codemod_options: BTreeMap<String, toml::Table>,
+}
+
+/// What the command line says; it wins over any config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub unsafe_fixes: bool,
+    pub target_version: Option<KestraVersion>,
+}
+
+/// The effective settings for one file.
+#[derive(Clone)]
+pub struct Settings {
+    pub codemods: Vec<&'static dyn Codemod>,
+    pub unsafe_fixes: bool,
+    pub target_version: KestraVersion,
+    pub codemod_options: BTreeMap<String, toml::Table>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field(
+                "codemods",
+                &self.codemods.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            )
+            .field("unsafe_fixes", &self.unsafe_fixes)
+            .field("target_version", &self.target_version)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// `config` (possibly empty) overlaid with `overrides`.
+    pub fn resolve(config: &Config, overrides: &Overrides) -> Result<Settings, String> {
+        let target_version = overrides
+            .target_version
+            .or(config.target_version)
+            .unwrap_or_default();
+        let select = overrides.select.as_ref().or(config.select.as_ref());
+        let ignore: Vec<&String> = config.ignore.iter().chain(&overrides.ignore).collect();
+        for name in select.into_iter().flatten().chain(ignore.iter().copied()) {
+            if codemods::by_name(name).is_none() {
+                return Err(format!("unknown codemod `{name}` (see `kestra-fix list`)"));
+            }
+        }
+        let selected = codemods::all()
+            .iter()
+            .copied()
+            .filter(|c| match select {
+                Some(names) => names.iter().any(|n| n == c.name()),
+                None => c.default_on(target_version),
+            })
+            .filter(|c| !ignore.iter().any(|n| *n == c.name()))
+            .collect();
+        Ok(Settings {
+            codemods: selected,
+            unsafe_fixes: overrides.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
+            target_version,
+            codemod_options: config.codemod_options.clone(),
+        })
+    }
+
+    pub fn options_for(&self, codemod: &str) -> &toml::Table {
+        static EMPTY: std::sync::LazyLock<toml::Table> = std::sync::LazyLock::new(toml::Table::new);
+        self.codemod_options.get(codemod).unwrap_or(&EMPTY)
+    }
+}
+
+fn position(text: &str, offset: usize) -> LineCol {
+    let offset = offset.min(text.len());
+    LineIndex::new(text).line_col(text, TextSize::from(offset as u32))
+}
+
+/// Parses a config file's text; errors name the key and where it is.
+pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
+    let err = |offset: usize, message: String| {
+        Error::new(
+            path,
+            Some(position(text, offset)),
+            ErrorKind::Config(message),
+        )
+    };
+    let table: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+        toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            err(offset, e.message().trim().to_string())
+        })?;
+    let mut config = Config::default();
+    for (key, value) in table {
+        let at = key.span().start;
+        let name = key.get_ref().as_str();
+        let value_at = value.span().start;
+        let value = value.into_inner();
+        match name {
+            "select" => {
+                config.select = Some(
+                    string_list(&value)
+                        .ok_or_else(|| err(value_at, bad("select", "a list of codemod names")))?,
+                )
+            }
+            "ignore" => {
+                config.ignore = string_list(&value)
+                    .ok_or_else(|| err(value_at, bad("ignore", "a list of codemod names")))?
+            }
+            "unsafe-fixes" => {
+                config.unsafe_fixes = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| err(value_at, bad("unsafe-fixes", "true or false")))?,
+                )
+            }
+            "target-version" => {
+                let v = value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+                    err(
+                        value_at,
+                        bad("target-version", "a string \"MAJOR.MINOR\", e.g. \"1.3\""),
+                    )
+                })?;
+                config.target_version = Some(v);
+            }
+            other => {
+                let Some(codemod) = codemods::by_name(other) else {
+                    return Err(err(at, format!("unknown key `{other}`")));
+                };
+                let toml::Value::Table(options) = value else {
+                    return Err(err(value_at, bad(other, "a table of codemod options")));
+                };
+                codemod
+                    .check_options(&options)
+                    .map_err(|m| err(at, format!("[{other}]: {m}")))?;
+                config.codemod_options.insert(other.to_string(), options);
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn bad(key: &str, expected: &str) -> String {
+    format!("`{key}` must be {expected}")
+}
+
+fn string_list(value: &toml::Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+pub fn load_config(path: &Path) -> Result<Config, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::new(path, None, ErrorKind::Read(e)))?;
+    parse_config(path, &text)
+}
+
+/// Finds and caches the settings that govern each file.
+pub struct Resolver {
+    overrides: Overrides,
+    /// `--config FILE`: one config for every file, no discovery.
+    fixed: Option<Arc<Settings>>,
+    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+    by_config: HashMap<Option<PathBuf>, Arc<Settings>>,
+}
+
+impl Resolver {
+    pub fn new(overrides: Overrides, config_override: Option<&Path>) -> Result<Self, Error> {
+        let mut resolver = Resolver {
+            overrides,
+            fixed: None,
+            by_dir: HashMap::new(),
+            by_config: HashMap::new(),
+        };
+        if let Some(path) = config_override {
+            resolver.fixed = Some(resolver.settings_from(Some(path))?);
+        } else {
+            // Command-line names are checked once, even with no config file.
+            resolver.settings_for_config(None)?;
+        }
+        Ok(resolver)
+    }
+
+    fn settings_from(&self, config_path: Option<&Path>) -> Result<Arc<Settings>, Error> {
+        let config = match config_path {
+            Some(p) => load_config(p)?,
+            None => Config::default(),
+        };
+        let origin = config_path.map_or_else(|| PathBuf::from("<command line>"), Path::to_path_buf);
+        Settings::resolve(&config, &self.overrides)
+            .map(Arc::new)
+            .map_err(|m| Error::new(origin, None, ErrorKind::Config(m)))
+    }
+
+    fn settings_for_config(
+        &mut self,
+        config_path: Option<PathBuf>,
+    ) -> Result<Arc<Settings>, Error> {
+        if let Some(s) = self.by_config.get(&config_path) {
+            return Ok(s.clone());
+        }
+        let s = self.settings_from(config_path.as_deref())?;
+        self.by_config.insert(config_path, s.clone());
+        Ok(s)
+    }
+
+    /// The settings for `file`: the nearest `kestra-fix.toml` in its folder
+    /// or any parent, unless `--config` was given.
+    pub fn settings_for(&mut self, file: &Path) -> Result<Arc<Settings>, Error> {
+        if let Some(s) = &self.fixed {
+            return Ok(s.clone());
+        }
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let found = self.nearest_config(&dir);
+        self.settings_for_config(found)
+    }
+
+    fn nearest_config(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.by_dir.get(dir) {
+            return found.clone();
+        }
+        let candidate = dir.join(CONFIG_FILE);
+        let found = if candidate.is_file() {
+            Some(candidate)
+        } else {
+            dir.parent().and_then(|p| self.nearest_config(p))
+        };
+        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        parse_config(Path::new("kestra-fix.toml"), text)
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = parse("select = [\"migrate-renamed-types\"]\nignore = []\nunsafe-fixes = true\ntarget-version = \"0.19\"\n[migrate-renamed-types]\n").unwrap();
+        assert_eq!(
+            c.select.as_deref(),
+            Some(&["migrate-renamed-types".to_string()][..])
+        );
+        assert_eq!(c.unsafe_fixes, Some(true));
+        assert_eq!(c.target_version, Some(KestraVersion::new(0, 19)));
+        assert!(c.codemod_options.contains_key("migrate-renamed-types"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key_and_line() {
+        let e = parse("unsafe-fixes = true\ncolour = 1\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.line), Some(2));
+        assert!(e.to_string().contains("unknown key `colour`"), "{e}");
+
+        let e = parse("target-version = \"one\"\n").unwrap_err();
+        assert!(e.to_string().contains("`target-version`"), "{e}");
+
+        let e = parse("[migrate-renamed-types]\nfoo = 1\n").unwrap_err();
+        assert!(e.to_string().contains("foo"), "{e}");
+
+        let e = parse("select = [\n").unwrap_err();
+        assert!(e.position.is_some());
+    }
+
+    #[test]
+    fn command_line_wins_and_names_are_checked() {
+        let config = Config {
+            select: Some(vec![]),
+            unsafe_fixes: Some(false),
+            ..Config::default()
+        };
+        let s = Settings::resolve(&config, &Overrides::default()).unwrap();
+        assert!(s.codemods.is_empty());
+        let o = Overrides {
+            select: Some(vec!["migrate-renamed-types".into()]),
+            unsafe_fixes: true,
+            ..Overrides::default()
+        };
+        let s = Settings::resolve(&config, &o).unwrap();
+        assert_eq!(s.codemods.len(), 1);
+        assert!(s.unsafe_fixes);
+        let o = Overrides {
+            ignore: vec!["nope".into()],
+            ..Overrides::default()
+        };
+        assert!(Settings::resolve(&config, &o)
+            .unwrap_err()
+            .contains("`nope`"));
+    }
+}

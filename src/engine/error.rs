@@ -1,0 +1,60 @@
+//! Errors of a run, typed here and rendered once by the CLI.
+
+use crate::syntax::LineCol;
+use std::path::PathBuf;
+
+/// Something that stopped a file (or the run) from being processed.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct Error {
+    /// The file the error is about, as the user would type it.
+    pub path: PathBuf,
+    /// Where in the file, when known.
+    pub position: Option<LineCol>,
+    pub kind: ErrorKind,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("not valid UTF-8")]
+    NotUtf8,
+    #[error("invalid YAML: {0}")]
+    InvalidYaml(String),
+    #[error("invalid config: {0}")]
+    Config(String),
+    #[error("cannot write: {0}")]
+    Write(#[source] std::io::Error),
+    #[error("{created} exists with different contents; not overwritten, flow left unchanged")]
+    Conflict { created: PathBuf },
+    /// A fix failed verification: a bug in a codemod, never the user's.
+    #[error("internal error: a `{codemod}` fix failed verification ({detail}); fix dropped, file left unchanged")]
+    Verification { codemod: String, detail: String },
+    #[error("fixes did not converge after {rounds} rounds; file left unchanged")]
+    NotConverged { rounds: usize },
+}
+
+impl Error {
+    pub fn new(path: impl Into<PathBuf>, position: Option<LineCol>, kind: ErrorKind) -> Self {
+        Error {
+            path: path.into(),
+            position,
+            kind,
+        }
+    }
+
+    /// A short machine-readable name for the kind, for JSON and SARIF.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::Read(_) => "read",
+            ErrorKind::NotUtf8 => "not-utf8",
+            ErrorKind::InvalidYaml(_) => "invalid-yaml",
+            ErrorKind::Config(_) => "config",
+            ErrorKind::Write(_) => "write",
+            ErrorKind::Conflict { .. } => "conflict",
+            ErrorKind::Verification { .. } => "verification",
+            ErrorKind::NotConverged { .. } => "not-converged",
+        }
+    }
+}

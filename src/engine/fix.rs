@@ -1,0 +1,101 @@
+//! What a codemod hands the engine: findings with edits and declared effects.
+
+use super::verify::DataChange;
+use crate::syntax::edit::TextEdit;
+use crate::syntax::TextRange;
+use std::fmt;
+use std::path::PathBuf;
+
+/// How far a fix can be trusted (DESIGN invariant 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// The flow does exactly what it did; applied by default.
+    Safe,
+    /// Behaviour may change; applied only with `--unsafe-fixes`, and the
+    /// message says what changes.
+    Unsafe,
+    /// A finding with no edit.
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+impl fmt::Display for Applicability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A file a fix creates beside the flow (an extracted script, a subflow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// Relative to the flow file's folder.
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// One finding and, unless display-only, how to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    /// What is wrong and, for an unsafe fix, what behaviour changes.
+    pub message: String,
+    /// Where the finding points (its start also decides suppression).
+    pub range: TextRange,
+    pub applicability: Applicability,
+    /// Non-overlapping edits against the text the codemod was run on.
+    pub edits: Vec<TextEdit>,
+    /// What the edits do to the flow's data; the verifier holds them to it.
+    pub changes: Vec<DataChange>,
+    pub new_files: Vec<NewFile>,
+}
+
+impl Fix {
+    /// A finding without an edit.
+    pub fn display_only(range: TextRange, message: impl Into<String>) -> Self {
+        Fix {
+            message: message.into(),
+            range,
+            applicability: Applicability::DisplayOnly,
+            edits: Vec::new(),
+            changes: Vec::new(),
+            new_files: Vec::new(),
+        }
+    }
+
+    /// A fix made of `edits` whose data effect is `changes`.
+    pub fn new(
+        range: TextRange,
+        message: impl Into<String>,
+        applicability: Applicability,
+        edits: Vec<TextEdit>,
+        changes: Vec<DataChange>,
+    ) -> Self {
+        Fix {
+            message: message.into(),
+            range,
+            applicability,
+            edits,
+            changes,
+            new_files: Vec::new(),
+        }
+    }
+
+    pub fn with_new_file(mut self, file: NewFile) -> Self {
+        self.new_files.push(file);
+        self
+    }
+
+    /// The span of text the edits touch, for overlap resolution. Files a
+    /// fix creates do not overlap the flow's text.
+    pub fn edit_span(&self) -> Option<TextRange> {
+        self.edits.iter().map(|e| e.range).reduce(|a, b| a.cover(b))
+    }
+}

@@ -1,0 +1,457 @@
+//! One file through the fix loop: run codemods, take non-overlapping
+//! edits, apply, re-parse, verify, repeat until nothing changes.
+
+use super::config::Settings;
+use super::data::{self, Data};
+use super::error::{Error, ErrorKind};
+use super::fix::{Applicability, Fix};
+use super::suppress::Suppressions;
+use super::verify::{DataChange, Verifier};
+use super::write::write_atomic;
+use crate::codemods::FlowContext;
+use crate::kestra::flow::Flow;
+use crate::syntax::edit::{apply_edits, TextEdit};
+use crate::syntax::{self, LineCol, LineIndex, TextRange, TextSize};
+use std::path::{Path, PathBuf};
+
+/// Rounds of fixes before a file is declared non-converging.
+pub const MAX_ROUNDS: usize = 10;
+
+/// A finding, positioned in the file as it was before the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub codemod: &'static str,
+    pub message: String,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub applicability: Applicability,
+    /// Fixed by this run (written to disk unless it is a dry run).
+    pub fixed: bool,
+}
+
+/// A file a fix creates, with its full path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// What happened to one file.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// The file is a Kestra flow (other YAML is skipped silently).
+    pub is_flow: bool,
+    pub original: String,
+    /// The new text, when fixes change it.
+    pub fixed: Option<String>,
+    /// Files created beside it (only those not already on disk as-is).
+    pub created: Vec<CreatedFile>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Error>,
+}
+
+impl FileReport {
+    pub fn changed(&self) -> bool {
+        self.fixed.is_some() || !self.created.is_empty()
+    }
+}
+
+/// A fix with the codemod that made it and the round's text coordinates.
+struct Candidate {
+    codemod: &'static str,
+    fix: Fix,
+}
+
+/// Processes one file; with `write`, fixed text goes to disk atomically.
+pub fn process_file(
+    path: &Path,
+    settings: &Settings,
+    verifier: &Verifier,
+    write: bool,
+) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        ..FileReport::default()
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
+    };
+    let original = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let pos = LineIndex::new(&text).line_col(&text, TextSize::of(text.as_ref()));
+            return report.fail(Error::new(path, Some(pos), ErrorKind::NotUtf8));
+        }
+    };
+    report.original = original;
+    match fix_text(path, &report.original, settings, verifier) {
+        Ok(outcome) => {
+            report.is_flow = outcome.is_flow;
+            report.findings = outcome.findings;
+            if outcome.text != report.original {
+                report.fixed = Some(outcome.text);
+            }
+            report.created = outcome.created;
+        }
+        Err(e) => return report.fail(e),
+    }
+    if let Err(e) = check_conflicts(path, &mut report.created) {
+        report.fixed = None;
+        report.created.clear();
+        report.findings.iter_mut().for_each(|f| f.fixed = false);
+        return report.fail(e);
+    }
+    if write {
+        if let Err(e) = write_outputs(&report) {
+            report
+                .errors
+                .push(Error::new(path, None, ErrorKind::Write(e)));
+        }
+    }
+    report
+}
+
+impl FileReport {
+    fn fail(mut self, error: Error) -> Self {
+        self.errors.push(error);
+        self
+    }
+}
+
+/// Keeps created files that are not on disk yet; a different file already
+/// there is a conflict that stops the whole flow's change.
+fn check_conflicts(path: &Path, created: &mut Vec<CreatedFile>) -> Result<(), Error> {
+    let mut pending = Vec::new();
+    for file in created.drain(..) {
+        match std::fs::read(&file.path) {
+            Ok(existing) if existing == file.contents.as_bytes() => {}
+            Ok(_) => {
+                return Err(Error::new(
+                    path,
+                    None,
+                    ErrorKind::Conflict { created: file.path },
+                ))
+            }
+            Err(_) => pending.push(file),
+        }
+    }
+    *created = pending;
+    Ok(())
+}
+
+/// New files first, so the flow never names a file that is not there.
+fn write_outputs(report: &FileReport) -> std::io::Result<()> {
+    for file in &report.created {
+        if let Some(dir) = file.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomic(&file.path, &file.contents)?;
+    }
+    if let Some(text) = &report.fixed {
+        write_atomic(&report.path, text)?;
+    }
+    Ok(())
+}
+
+struct Outcome {
+    is_flow: bool,
+    text: String,
+    findings: Vec<Finding>,
+    created: Vec<CreatedFile>,
+}
+
+/// The fix loop over a text. `Err` leaves the file as it was.
+fn fix_text(
+    path: &Path,
+    original: &str,
+    settings: &Settings,
+    verifier: &Verifier,
+) -> Result<Outcome, Error> {
+    let original_index = LineIndex::new(original);
+    let mut text = original.to_string();
+    // Edits applied in each round, to map later positions back to `original`.
+    let mut history: Vec<Vec<TextEdit>> = Vec::new();
+    let mut before_data: Option<Vec<Data>> = None;
+    let mut findings = Vec::new();
+    let mut created: Vec<CreatedFile> = Vec::new();
+    let dir = path.parent().unwrap_or(Path::new(""));
+
+    for round in 0..=MAX_ROUNDS {
+        let parse = syntax::parse(&text);
+        if let Some(err) = parse.errors().first() {
+            // Round 0 is the user's text; later rounds were verified to
+            // parse before they were kept, so this is the user's error.
+            let pos = original_index.line_col(original, err.range.start());
+            return Err(Error::new(
+                path,
+                Some(pos),
+                ErrorKind::InvalidYaml(err.message.clone()),
+            ));
+        }
+        let Some(flow) = Flow::cast(&parse) else {
+            return Ok(Outcome {
+                is_flow: false,
+                text,
+                findings,
+                created,
+            });
+        };
+        let line_index = LineIndex::new(&text);
+        let suppressions = Suppressions::collect(&text, &parse, &line_index, Some(&flow));
+        if suppressions.file() {
+            break;
+        }
+        let mut candidates = Vec::new();
+        for codemod in &settings.codemods {
+            let ctx = FlowContext {
+                path,
+                text: &text,
+                parse: &parse,
+                flow: &flow,
+                line_index: &line_index,
+                target_version: settings.target_version,
+                options: settings.options_for(codemod.name()),
+                suppressions: &suppressions,
+                codemod: codemod.name(),
+            };
+            candidates.extend(
+                codemod
+                    .run(&ctx)
+                    .into_iter()
+                    .filter(|f| !suppressions.covers(codemod.name(), f.range.start()))
+                    .map(|fix| Candidate {
+                        codemod: codemod.name(),
+                        fix,
+                    }),
+            );
+        }
+        let taken = select(&candidates, settings.unsafe_fixes, &created, dir);
+        let locate = |range: TextRange| {
+            let start = map_back(&history, range.start());
+            let end = map_back(&history, range.end()).max(start);
+            (
+                original_index.line_col(original, start),
+                original_index.line_col(original, end),
+            )
+        };
+        if taken.is_empty() {
+            findings.extend(
+                candidates
+                    .iter()
+                    .map(|c| finding(c, locate(c.fix.range), false)),
+            );
+            break;
+        }
+        if round == MAX_ROUNDS {
+            return Err(Error::new(
+                path,
+                None,
+                ErrorKind::NotConverged { rounds: MAX_ROUNDS },
+            ));
+        }
+        let taken: Vec<&Candidate> = taken.into_iter().map(|i| &candidates[i]).collect();
+        let edits: Vec<TextEdit> = taken
+            .iter()
+            .flat_map(|c| c.fix.edits.iter().cloned())
+            .collect();
+        let blame = |c: &Candidate, detail: String| {
+            let (start, _) = locate(c.fix.range);
+            Error::new(
+                path,
+                Some(start),
+                ErrorKind::Verification {
+                    codemod: c.codemod.to_string(),
+                    detail,
+                },
+            )
+        };
+        let Some(new_text) = apply_edits(&text, &edits) else {
+            return Err(blame(
+                taken[0],
+                "its edits overlap or fall outside the text".into(),
+            ));
+        };
+        let before = match before_data.take() {
+            Some(d) => d,
+            None => data::load(&text).map_err(|e| oracle_rejects(path, e))?,
+        };
+        let after = verify_round(verifier, &text, &new_text, &before, &taken)
+            .map_err(|(c, d)| blame(c, d))?;
+        findings.extend(taken.iter().map(|c| finding(c, locate(c.fix.range), true)));
+        for c in &taken {
+            for file in &c.fix.new_files {
+                created.push(CreatedFile {
+                    path: dir.join(&file.path),
+                    contents: file.contents.clone(),
+                });
+            }
+        }
+        history.push(edits);
+        before_data = Some(after);
+        text = new_text;
+    }
+    Ok(Outcome {
+        is_flow: true,
+        text,
+        findings,
+        created,
+    })
+}
+
+fn oracle_rejects(path: &Path, e: data::LoadError) -> Error {
+    let pos = (e.line > 0).then(|| LineCol {
+        line: e.line as u32,
+        col: e.col as u32,
+    });
+    Error::new(path, pos, ErrorKind::InvalidYaml(e.message))
+}
+
+fn finding(c: &Candidate, (start, end): (LineCol, LineCol), fixed: bool) -> Finding {
+    Finding {
+        codemod: c.codemod,
+        message: c.fix.message.clone(),
+        start,
+        end,
+        applicability: c.fix.applicability,
+        fixed,
+    }
+}
+
+/// Indices of the fixes to apply this round: applicable ones whose edits
+/// overlap no fix taken before them (the rest wait for the next round).
+fn select(
+    candidates: &[Candidate],
+    unsafe_fixes: bool,
+    created: &[CreatedFile],
+    dir: &Path,
+) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..candidates.len())
+        .filter(|&i| {
+            let fix = &candidates[i].fix;
+            let allowed = match fix.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => unsafe_fixes,
+                Applicability::DisplayOnly => false,
+            };
+            allowed && (!fix.edits.is_empty() || !fix.new_files.is_empty())
+        })
+        .collect();
+    order.sort_by_key(|&i| candidates[i].fix.edit_span().map(|r| (r.start(), r.end())));
+    let mut spans: Vec<TextRange> = Vec::new();
+    let mut files: Vec<PathBuf> = created.iter().map(|f| f.path.clone()).collect();
+    let mut taken = Vec::new();
+    for i in order {
+        let fix = &candidates[i].fix;
+        let span = fix.edit_span();
+        let overlaps = span.is_some_and(|s| spans.iter().any(|t| t.intersect(s).is_some()));
+        let new_paths: Vec<PathBuf> = fix.new_files.iter().map(|f| dir.join(&f.path)).collect();
+        let same_file = new_paths.iter().any(|p| files.contains(p));
+        if overlaps || same_file {
+            continue;
+        }
+        spans.extend(span);
+        files.extend(new_paths);
+        taken.push(i);
+    }
+    taken
+}
+
+/// Checks the round's text against the oracle; on failure names the fix
+/// to blame (the first that fails alone, else the first of the round).
+fn verify_round<'c>(
+    verifier: &Verifier,
+    text: &str,
+    new_text: &str,
+    before: &[Data],
+    taken: &[&'c Candidate],
+) -> Result<Vec<Data>, (&'c Candidate, String)> {
+    let combined = check(
+        verifier,
+        new_text,
+        before,
+        taken
+            .iter()
+            .flat_map(|c| c.fix.changes.iter().cloned())
+            .collect(),
+    );
+    match combined {
+        Ok(after) => Ok(after),
+        Err(detail) => {
+            for c in taken {
+                let alone = apply_edits(text, &c.fix.edits)
+                    .ok_or_else(|| "its edits overlap or fall outside the text".to_string())
+                    .and_then(|t| check(verifier, &t, before, c.fix.changes.clone()));
+                if let Err(d) = alone {
+                    return Err((c, d));
+                }
+            }
+            Err((taken[0], detail))
+        }
+    }
+}
+
+fn check(
+    verifier: &Verifier,
+    new_text: &str,
+    before: &[Data],
+    changes: Vec<DataChange>,
+) -> Result<Vec<Data>, String> {
+    let reparsed = syntax::parse(new_text);
+    if let Some(e) = reparsed.errors().first() {
+        return Err(format!("the fixed text does not parse: {}", e.message));
+    }
+    let after =
+        data::load(new_text).map_err(|e| format!("the fixed text is not valid YAML: {e}"))?;
+    verifier.verify(before, &after, &changes)?;
+    Ok(after)
+}
+
+/// Maps an offset in the text after `history`'s edits back to the text
+/// before them; offsets inside an edit's new text map to its start.
+fn map_back(history: &[Vec<TextEdit>], offset: TextSize) -> TextSize {
+    let mut offset = i64::from(u32::from(offset));
+    for edits in history.iter().rev() {
+        let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+        sorted.sort_by_key(|e| e.range.start());
+        let mut delta: i64 = 0;
+        let mut mapped = None;
+        for e in sorted {
+            let start = i64::from(u32::from(e.range.start()));
+            let old_len = i64::from(u32::from(e.range.len()));
+            let new_len = e.new_text.len() as i64;
+            let new_start = start + delta;
+            if offset < new_start {
+                break;
+            }
+            if offset < new_start + new_len {
+                mapped = Some(start);
+                break;
+            }
+            delta += new_len - old_len;
+        }
+        offset = mapped.unwrap_or(offset - delta);
+    }
+    TextSize::from(offset.max(0) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_offsets_back_through_edits() {
+        // "aaa bbb ccc" -> "aaa BBBBB ccc"
+        let round = vec![TextEdit::replace(
+            TextRange::new(4.into(), 7.into()),
+            "BBBBB",
+        )];
+        let history = vec![round];
+        assert_eq!(map_back(&history, 2.into()), TextSize::from(2));
+        assert_eq!(map_back(&history, 6.into()), TextSize::from(4));
+        assert_eq!(map_back(&history, 10.into()), TextSize::from(8));
+    }
+}

@@ -1,0 +1,208 @@
+//! Suppression comments.
+//!
+//! - `# kestra-fix: ignore-file` before the first YAML content skips the file.
+//! - `# kestra-fix: ignore[NAME, ...]` (or bare `ignore`, meaning every
+//!   codemod) at the end of a line, or alone on the line(s) above it,
+//!   covers that line and every plugin instance that starts there or whose
+//!   `type` is on it, nested instances included.
+
+use crate::kestra::flow::Flow;
+use crate::syntax::{LineIndex, Parse, SyntaxKind, SyntaxToken, TextRange, TextSize};
+
+const MARKER: &str = "kestra-fix:";
+
+#[derive(Debug, Clone, Default)]
+pub struct Suppressions {
+    file: bool,
+    /// `None` names means every codemod.
+    ranges: Vec<(Option<Vec<String>>, TextRange)>,
+}
+
+enum Directive {
+    File,
+    Lines(Option<Vec<String>>),
+}
+
+fn directive(comment: &str) -> Option<Directive> {
+    let rest = comment
+        .strip_prefix('#')?
+        .trim_start()
+        .strip_prefix(MARKER)?
+        .trim();
+    if rest == "ignore-file" {
+        return Some(Directive::File);
+    }
+    let rest = rest.strip_prefix("ignore")?.trim();
+    if rest.is_empty() {
+        return Some(Directive::Lines(None));
+    }
+    let names = rest.strip_prefix('[')?.strip_suffix(']')?;
+    Some(Directive::Lines(Some(
+        names
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
+    )))
+}
+
+impl Suppressions {
+    pub fn collect(text: &str, parse: &Parse, line_index: &LineIndex, flow: Option<&Flow>) -> Self {
+        let mut out = Suppressions::default();
+        let mut seen_content = false;
+        let instance_spans: Vec<(u32, u32, TextRange)> = flow
+            .map(|f| {
+                f.plugin_instances()
+                    .into_iter()
+                    .chain(f.plugin_defaults())
+                    .map(|i| {
+                        let range = crate::syntax::ast::AstNode::text_range(&i.mapping);
+                        let start = line_index.line_col(text, range.start()).line;
+                        let type_line = line_index.line_col(text, i.type_range().start()).line;
+                        (start, type_line, range)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        for token in parse
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+        {
+            let kind = token.kind();
+            if kind != SyntaxKind::COMMENT {
+                if !kind.is_trivia()
+                    && !matches!(kind, SyntaxKind::DIRECTIVE | SyntaxKind::DOC_START)
+                {
+                    seen_content = true;
+                }
+                continue;
+            }
+            match directive(token.text()) {
+                Some(Directive::File) if !seen_content => out.file = true,
+                Some(Directive::Lines(names)) => {
+                    let Some(line) = target_line(&token, own_line(&token), text, line_index) else {
+                        continue;
+                    };
+                    let mut range = line_range(line, text, line_index);
+                    for (start, type_line, span) in &instance_spans {
+                        if *start == line || *type_line == line {
+                            range = range.cover(*span);
+                        }
+                    }
+                    out.ranges.push((names, range));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The whole file is skipped.
+    pub fn file(&self) -> bool {
+        self.file
+    }
+
+    pub fn covers(&self, codemod: &str, offset: TextSize) -> bool {
+        self.ranges.iter().any(|(names, range)| {
+            range.contains_inclusive(offset)
+                && names
+                    .as_ref()
+                    .is_none_or(|n| n.iter().any(|n| n == codemod))
+        })
+    }
+}
+
+/// Whether only whitespace precedes the comment on its line.
+fn own_line(comment: &SyntaxToken) -> bool {
+    let mut prev = comment.prev_token();
+    while let Some(t) = prev {
+        match t.kind() {
+            SyntaxKind::NEWLINE => return true,
+            SyntaxKind::WHITESPACE | SyntaxKind::BOM => prev = t.prev_token(),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The 1-based line a suppression applies to: its own line for a trailing
+/// comment, else the next line with content.
+fn target_line(comment: &SyntaxToken, own_line: bool, text: &str, idx: &LineIndex) -> Option<u32> {
+    if !own_line {
+        return Some(idx.line_col(text, comment.text_range().start()).line);
+    }
+    let mut next = comment.next_token();
+    while let Some(t) = next {
+        if !t.kind().is_trivia() {
+            return Some(idx.line_col(text, t.text_range().start()).line);
+        }
+        next = t.next_token();
+    }
+    None
+}
+
+fn line_range(line: u32, text: &str, idx: &LineIndex) -> TextRange {
+    let start = idx.line_start(line as usize - 1).unwrap_or_default();
+    let end = idx
+        .line_start(line as usize)
+        .unwrap_or_else(|| TextSize::of(text));
+    TextRange::new(start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn collect(text: &str) -> Suppressions {
+        let p = parse(text);
+        let flow = Flow::cast(&p);
+        Suppressions::collect(text, &p, &LineIndex::new(text), flow.as_ref())
+    }
+
+    #[test]
+    fn parses_directives() {
+        assert!(matches!(
+            directive("# kestra-fix: ignore-file"),
+            Some(Directive::File)
+        ));
+        assert!(matches!(
+            directive("#kestra-fix: ignore"),
+            Some(Directive::Lines(None))
+        ));
+        match directive("# kestra-fix: ignore[a, b]") {
+            Some(Directive::Lines(Some(n))) => assert_eq!(n, ["a", "b"]),
+            _ => panic!("not parsed"),
+        }
+        assert!(directive("# kestra-fix: ignore[a").is_none());
+        assert!(directive("# a comment").is_none());
+    }
+
+    #[test]
+    fn comment_above_a_task_covers_the_task() {
+        let text = "id: f\nnamespace: n\ntasks:\n  # kestra-fix: ignore[x]\n  - id: a\n    type: t\n  - id: b\n    type: t\n";
+        let s = collect(text);
+        let a_type = TextSize::from(text.find("type: t").unwrap() as u32);
+        let b_type = TextSize::from(text.rfind("type: t").unwrap() as u32);
+        assert!(s.covers("x", a_type));
+        assert!(!s.covers("y", a_type));
+        assert!(!s.covers("x", b_type));
+        assert!(!s.file());
+    }
+
+    #[test]
+    fn trailing_comment_on_the_type_line_covers_the_task() {
+        let text = "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: t # kestra-fix: ignore\n";
+        let s = collect(text);
+        let id = TextSize::from(text.find("id: a").unwrap() as u32);
+        assert!(s.covers("anything", id));
+    }
+
+    #[test]
+    fn ignore_file_only_before_content() {
+        assert!(collect("# kestra-fix: ignore-file\nid: f\n").file());
+        assert!(!collect("id: f\n# kestra-fix: ignore-file\n").file());
+    }
+}

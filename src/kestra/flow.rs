@@ -1,0 +1,258 @@
+//! The flow view and the plugin-instance walker.
+//!
+//! Kestra nests plugins in many shapes (`tasks`, `then`/`else`, Switch
+//! `cases`, Dag `tasks[].task`, `taskRunner`, `triggers[].conditions`, ...).
+//! Rather than list them, the walker treats every mapping with a scalar
+//! `type` as a plugin instance, which is also how Kestra's
+//! `PluginDefaultService` finds what defaults apply to.
+
+use super::path::DataPath;
+use crate::syntax::ast::{AstNode, Mapping, Node, Scalar};
+use crate::syntax::Parse;
+
+/// Top-level keys whose content is user data or declarations, not plugins:
+/// an input's `type: STRING` names a data type, and a map under `variables`
+/// is a value the flow reads (`vars.x.type`), so renaming it would change
+/// what the flow computes.
+const DATA_SECTIONS: &[&str] = &["variables", "inputs", "outputs", "labels"];
+
+/// The keys that hold flow-level plugin defaults (`taskDefaults` is the
+/// pre-0.15 name Kestra still reads).
+pub const DEFAULTS_KEYS: &[&str] = &["pluginDefaults", "taskDefaults"];
+
+/// A Kestra flow: the first document's top-level mapping, when it has
+/// `id`, `namespace` and `tasks`.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    root: Mapping,
+}
+
+impl Flow {
+    /// The flow in `parse`, or `None` when the file is other YAML.
+    pub fn cast(parse: &Parse) -> Option<Flow> {
+        let root = parse.stream().first_document()?.body_mapping()?;
+        ["id", "namespace", "tasks"]
+            .iter()
+            .all(|k| root.get(k).is_some())
+            .then_some(Flow { root })
+    }
+
+    pub fn root(&self) -> &Mapping {
+        &self.root
+    }
+
+    pub fn id(&self) -> Option<String> {
+        self.root.get_str("id")
+    }
+
+    pub fn namespace(&self) -> Option<String> {
+        self.root.get_str("namespace")
+    }
+
+    /// Every plugin instance outside the defaults and data sections, in
+    /// document order, nested ones after their parent.
+    pub fn plugin_instances(&self) -> Vec<PluginInstance> {
+        let mut out = Vec::new();
+        for entry in self.root.entries() {
+            let Some(key) = entry.key_text() else {
+                continue;
+            };
+            if DATA_SECTIONS.contains(&key.as_str()) || DEFAULTS_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            if let Some(value) = entry.value() {
+                let anchored = value.properties().is_some_and(|p| p.anchor().is_some());
+                walk(&value, &DataPath::root().key(key), anchored, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The entries of `pluginDefaults` / `taskDefaults` (a sequence of maps
+    /// with `type`, `values` and optionally `forced`).
+    pub fn plugin_defaults(&self) -> Vec<PluginInstance> {
+        let mut out = Vec::new();
+        for key in DEFAULTS_KEYS {
+            let Some(Node::Sequence(seq)) = self.root.get_value(key) else {
+                continue;
+            };
+            let anchored = self
+                .root
+                .get_value(key)
+                .and_then(|n| n.properties())
+                .is_some_and(|p| p.anchor().is_some());
+            for (i, item) in seq.items().enumerate() {
+                if let Some(Node::Mapping(m)) = item.value() {
+                    let path = DataPath::root().key(*key).index(i);
+                    let item_anchored = anchored || has_anchor(&item.value());
+                    if let Some(inst) = PluginInstance::new(m, path, item_anchored) {
+                        out.push(inst);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn has_anchor(node: &Option<Node>) -> bool {
+    node.as_ref()
+        .and_then(|n| n.properties())
+        .is_some_and(|p| p.anchor().is_some())
+}
+
+/// A mapping with a scalar `type`: a task, trigger, condition, task runner...
+#[derive(Debug, Clone)]
+pub struct PluginInstance {
+    pub mapping: Mapping,
+    /// Where the mapping sits in the flow's data.
+    pub path: DataPath,
+    /// The `type` value's scalar node.
+    pub type_scalar: Scalar,
+    /// The decoded type name.
+    pub type_name: String,
+    /// Inside a node that carries an anchor: an edit here also changes
+    /// every alias of it, at paths this walker does not visit.
+    pub anchored: bool,
+}
+
+impl PluginInstance {
+    fn new(mapping: Mapping, path: DataPath, anchored: bool) -> Option<Self> {
+        let Some(Node::Scalar(type_scalar)) = mapping.get_value("type") else {
+            return None;
+        };
+        let type_name = type_scalar.value().into_owned();
+        Some(PluginInstance {
+            mapping,
+            path,
+            type_scalar,
+            type_name,
+            anchored,
+        })
+    }
+
+    /// The `id` of the instance, when it has one (tasks and triggers do).
+    pub fn id(&self) -> Option<String> {
+        self.mapping.get_str("id")
+    }
+}
+
+fn walk(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<PluginInstance>) {
+    match node {
+        Node::Mapping(m) => {
+            if let Some(inst) = PluginInstance::new(m.clone(), path.clone(), anchored) {
+                out.push(inst);
+            }
+            for entry in m.entries() {
+                let (Some(key), Some(value)) = (entry.key_text(), entry.value()) else {
+                    continue;
+                };
+                let child_anchored = anchored || has_anchor(&Some(value.clone()));
+                walk(&value, &path.key(key), child_anchored, out);
+            }
+        }
+        Node::Sequence(s) => {
+            for (i, item) in s.items().enumerate() {
+                let item_path = path.index(i);
+                if let Some(value) = item.value() {
+                    let child_anchored = anchored || has_anchor(&Some(value.clone()));
+                    walk(&value, &item_path, child_anchored, out);
+                } else if let Some(pair) = item.flow_pair() {
+                    // `[type: x]`: a one-pair mapping written inside a flow
+                    // sequence; it is data at `path[i]` like any mapping.
+                    if let (Some(key), Some(value)) = (pair.key_text(), pair.value()) {
+                        walk(&value, &item_path.key(key), anchored, out);
+                    }
+                }
+            }
+        }
+        // Aliases repeat a node walked where its anchor is; scalars hold no
+        // mappings.
+        Node::Scalar(_) | Node::Alias(_) => {}
+    }
+}
+
+/// The syntax-node range helpers codemods use to point at an instance.
+impl PluginInstance {
+    pub fn type_range(&self) -> crate::syntax::TextRange {
+        self.type_scalar.syntax().text_range()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    const FLOW: &str = "\
+id: f
+namespace: n
+variables:
+  x: {type: io.kestra.core.tasks.log.Log}
+taskDefaults:
+  - type: io.kestra.core.tasks.log.Log
+    values: {level: WARN}
+tasks:
+  - id: p
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: a
+        type: io.kestra.core.tasks.log.Log
+  - id: s
+    type: io.kestra.plugin.core.flow.Switch
+    cases:
+      x:
+        - id: b
+          type: io.kestra.plugin.scripts.shell.Commands
+          taskRunner:
+            type: io.kestra.plugin.core.runner.Process
+triggers:
+  - id: t
+    type: io.kestra.plugin.core.trigger.Schedule
+    conditions:
+      - type: io.kestra.core.models.conditions.types.DayWeekCondition
+";
+
+    #[test]
+    fn finds_instances_at_any_depth_with_paths() {
+        let flow = Flow::cast(&parse(FLOW)).expect("a flow");
+        let found: Vec<String> = flow
+            .plugin_instances()
+            .iter()
+            .map(|i| format!("{} {}", i.path, i.type_name))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "tasks[0] io.kestra.plugin.core.flow.Parallel",
+                "tasks[0].tasks[0] io.kestra.core.tasks.log.Log",
+                "tasks[1] io.kestra.plugin.core.flow.Switch",
+                "tasks[1].cases.x[0] io.kestra.plugin.scripts.shell.Commands",
+                "tasks[1].cases.x[0].taskRunner io.kestra.plugin.core.runner.Process",
+                "triggers[0] io.kestra.plugin.core.trigger.Schedule",
+                "triggers[0].conditions[0] io.kestra.core.models.conditions.types.DayWeekCondition",
+            ]
+        );
+        let defaults: Vec<String> = flow
+            .plugin_defaults()
+            .iter()
+            .map(|i| i.path.to_string())
+            .collect();
+        assert_eq!(defaults, ["taskDefaults[0]"]);
+    }
+
+    #[test]
+    fn other_yaml_is_not_a_flow() {
+        assert!(Flow::cast(&parse("id: x\nnamespace: y\n")).is_none());
+        assert!(Flow::cast(&parse("- a\n- b\n")).is_none());
+    }
+
+    #[test]
+    fn anchored_instances_are_marked() {
+        let text = "id: f\nnamespace: n\ntasks:\n  - &t\n    id: a\n    type: io.kestra.core.tasks.log.Log\n  - *t\n";
+        let flow = Flow::cast(&parse(text)).expect("a flow");
+        let insts = flow.plugin_instances();
+        assert_eq!(insts.len(), 1);
+        assert!(insts[0].anchored);
+    }
+}

@@ -1,0 +1,75 @@
+//! Paths into a flow's data (`tasks[0].then[1].type`), shared by the CST
+//! walker that finds nodes and the verifier that checks what changed there.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathSeg {
+    /// A mapping key (decoded text).
+    Key(String),
+    /// A 0-based sequence index.
+    Index(usize),
+}
+
+/// A path from the document root; empty means the root itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DataPath(pub Vec<PathSeg>);
+
+impl DataPath {
+    pub fn root() -> Self {
+        DataPath(Vec::new())
+    }
+
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut segs = self.0.clone();
+        segs.push(PathSeg::Key(key.into()));
+        DataPath(segs)
+    }
+
+    pub fn index(&self, index: usize) -> Self {
+        let mut segs = self.0.clone();
+        segs.push(PathSeg::Index(index));
+        DataPath(segs)
+    }
+
+    pub fn segments(&self) -> &[PathSeg] {
+        &self.0
+    }
+
+    /// The first segment when it is a key: the flow section a node lives in.
+    pub fn section(&self) -> Option<&str> {
+        match self.0.first()? {
+            PathSeg::Key(k) => Some(k),
+            PathSeg::Index(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for DataPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("<root>");
+        }
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSeg::Key(k) if i == 0 => f.write_str(k)?,
+                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_like_a_property_path() {
+        let p = DataPath::root().key("tasks").index(0).key("then").index(1);
+        assert_eq!(p.to_string(), "tasks[0].then[1]");
+        assert_eq!(p.section(), Some("tasks"));
+        assert_eq!(DataPath::root().to_string(), "<root>");
+    }
+}

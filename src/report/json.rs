@@ -1,0 +1,64 @@
+//! One versioned JSON document per run, for bots.
+
+use super::{display_path, JSON_VERSION};
+use crate::engine::RunResult;
+use serde_json::{json, Value};
+
+pub fn render(result: &RunResult, dry_run: bool) -> Value {
+    let findings: Vec<Value> = result
+        .findings()
+        .map(|(file, f)| {
+            json!({
+                "path": display_path(&file.path),
+                "line": f.start.line,
+                "column": f.start.col,
+                "end_line": f.end.line,
+                "end_column": f.end.col,
+                "codemod": f.codemod,
+                "message": f.message,
+                "applicability": f.applicability.as_str(),
+                "fixed": f.fixed,
+            })
+        })
+        .collect();
+    let errors: Vec<Value> = result
+        .all_errors()
+        .map(|e| {
+            json!({
+                "path": display_path(&e.path),
+                "line": e.position.map(|p| p.line),
+                "column": e.position.map(|p| p.col),
+                "code": e.code(),
+                "message": e.to_string(),
+            })
+        })
+        .collect();
+    let changed: Vec<String> = result
+        .files
+        .iter()
+        .filter(|f| f.fixed.is_some())
+        .map(|f| display_path(&f.path))
+        .collect();
+    let created: Vec<String> = result
+        .files
+        .iter()
+        .flat_map(|f| &f.created)
+        .map(|c| display_path(&c.path))
+        .collect();
+    json!({
+        "version": JSON_VERSION,
+        "tool": { "name": "kestra-fix", "version": env!("CARGO_PKG_VERSION") },
+        "dry_run": dry_run,
+        "findings": findings,
+        "errors": errors,
+        "changed_files": changed,
+        "created_files": created,
+        "summary": {
+            "files": result.files.len(),
+            "flows": result.files.iter().filter(|f| f.is_flow).count(),
+            "findings": findings.len(),
+            "fixed": result.findings().filter(|(_, f)| f.fixed).count(),
+            "errors": errors.len(),
+        },
+    })
+}
