@@ -29,6 +29,8 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
         line_start: 0,
         builder: GreenNodeBuilder::new(),
         errors: Vec::new(),
+        tag_handles: Vec::new(),
+        props_end: usize::MAX,
     };
     p.stream();
     (p.builder.finish(), p.errors)
@@ -74,6 +76,13 @@ const AFTER_DOC_START: Ctx = Ctx {
     seq_at_parent_indent: false,
 };
 
+/// Which properties a node already has.
+#[derive(Clone, Copy, Default)]
+struct Props {
+    anchor: bool,
+    tag: bool,
+}
+
 /// The next non-trivia byte after the current position.
 #[derive(Clone, Copy, Debug)]
 struct Peek {
@@ -91,6 +100,10 @@ struct Parser<'a> {
     line_start: usize,
     builder: GreenNodeBuilder<'static>,
     errors: Vec<SyntaxError>,
+    /// Named tag handles (`!e!`) declared by the current document's %TAG.
+    tag_handles: Vec<String>,
+    /// End of the last properties, to reject properties on an alias.
+    props_end: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -194,7 +207,7 @@ impl<'a> Parser<'a> {
     /// Ends the current line after a node: trailing trivia, then the break.
     /// A no-op when a nested node already ended the line.
     fn end_line(&mut self) {
-        if self.pos == self.line_start && self.pos > 0 {
+        if self.pos == self.line_start {
             return;
         }
         if !self.eat_inline_trivia() {
@@ -285,6 +298,7 @@ impl<'a> Parser<'a> {
 
     fn document(&mut self) {
         self.start(DOCUMENT);
+        self.tag_handles.clear();
         if self.text[self.pos..].starts_with('\u{feff}') {
             self.bump(BOM, self.pos + 3);
         }
@@ -389,6 +403,9 @@ impl<'a> Parser<'a> {
                 if parts.clone().count() != 2 {
                     self.error(start, content_end, "malformed %TAG directive");
                 }
+                if let Some(handle) = parts.next() {
+                    self.tag_handles.push(handle.to_string());
+                }
             }
             _ => {}
         }
@@ -406,14 +423,14 @@ impl<'a> Parser<'a> {
     /// parent indentation `n`. Leaves the rest of the line to the caller.
     fn block_node(&mut self, n: i32, ctx: Ctx) {
         if self.eat_inline_trivia() {
-            self.next_line_node(n, ctx);
+            self.next_line_node(n, ctx, Props::default());
         } else {
             self.same_line_node(n, ctx);
         }
     }
 
     /// The node's content starts on a later line (or the node is empty).
-    fn next_line_node(&mut self, n: i32, ctx: Ctx) {
+    fn next_line_node(&mut self, n: i32, ctx: Ctx, props: Props) {
         let Some(pk) = self.peek_content() else {
             return;
         };
@@ -426,12 +443,12 @@ impl<'a> Parser<'a> {
             return;
         }
         self.eat_trivia_to(pk.pos);
-        self.line_start_node(n, ctx, pk.tab_indent);
+        self.line_start_node(n, ctx, pk.tab_indent, props);
     }
 
     /// A node whose content starts at the current position, which is the
     /// first content of its line.
-    fn line_start_node(&mut self, n: i32, ctx: Ctx, tab_indent: bool) {
+    fn line_start_node(&mut self, n: i32, ctx: Ctx, tab_indent: bool, props: Props) {
         let col = self.col();
         if self.starts_block_collection(self.pos) {
             if tab_indent {
@@ -445,9 +462,9 @@ impl<'a> Parser<'a> {
             return;
         }
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            let props = self.properties(props);
             if self.eat_inline_trivia() {
-                self.next_line_node(n, ctx);
+                self.next_line_node(n, ctx, props);
                 return;
             }
         }
@@ -473,6 +490,17 @@ impl<'a> Parser<'a> {
     fn same_line_node(&mut self, n: i32, ctx: Ctx) {
         let col = self.col();
         if self.starts_block_collection(self.pos) {
+            let sep_start = self.bytes[..self.pos]
+                .iter()
+                .rposition(|&b| !is_space_or_tab(b))
+                .map_or(0, |i| i + 1);
+            if self.bytes[sep_start..self.pos].contains(&b'\t') {
+                self.error(
+                    self.pos,
+                    self.pos + 1,
+                    "a tab cannot separate an indicator from a nested block collection",
+                );
+            }
             if ctx.same_line == SameLine::FlowOnly {
                 let message = if self.is_seq_indicator(self.pos) {
                     "a block sequence cannot start on the same line as a key or `---`"
@@ -485,9 +513,9 @@ impl<'a> Parser<'a> {
             return;
         }
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            let props = self.properties(Props::default());
             if self.eat_inline_trivia() {
-                self.next_line_node(n, ctx);
+                self.next_line_node(n, ctx, props);
                 return;
             }
         }
@@ -515,6 +543,7 @@ impl<'a> Parser<'a> {
 
     fn block_map(&mut self, m: i32) {
         self.start(BLOCK_MAP);
+        self.props_end = usize::MAX;
         self.block_map_entry(m);
         loop {
             let Some(pk) = self.peek_content() else { break };
@@ -564,7 +593,7 @@ impl<'a> Parser<'a> {
             }
         } else {
             self.start(MAP_KEY);
-            if self.cur() != Some(b':') {
+            if !self.is_empty_key_colon(self.pos) {
                 self.implicit_key(m);
             }
             self.finish();
@@ -584,7 +613,7 @@ impl<'a> Parser<'a> {
     /// An implicit key: properties and a single-line flow node, then spaces.
     fn implicit_key(&mut self, m: i32) {
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            self.properties(Props::default());
             let ws = skip_space_tab(self.bytes, self.pos);
             if ws > self.pos {
                 self.bump(WHITESPACE, ws);
@@ -596,7 +625,7 @@ impl<'a> Parser<'a> {
             Some(b'[') => self.flow_seq(m),
             Some(b'{') => self.flow_map(m),
             Some(b'*') => self.alias(),
-            Some(b':') => {}
+            Some(b':') if self.is_empty_key_colon(self.pos) => {}
             _ => self.plain_scalar(m, false, true),
         }
         let ws = skip_space_tab(self.bytes, self.pos);
@@ -618,7 +647,10 @@ impl<'a> Parser<'a> {
             }
             pos = skip_space_tab(b, pos);
         }
-        let json_like;
+        if pos > start && b.get(pos) == Some(&b':') && is_blank_or_end(b.get(pos + 1).copied()) {
+            // Properties on an empty key: `!!null : a`.
+            return Some(pos);
+        }
         match *b.get(pos)? {
             b'"' | b'\'' => {
                 let end = if b[pos] == b'"' {
@@ -630,29 +662,19 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 pos = end;
-                json_like = true;
             }
-            b'[' | b'{' => {
-                pos = scan_flow_on_line(b, pos)?;
-                json_like = true;
-            }
-            b'*' => {
-                pos = scan_anchor_name(b, pos + 1);
-                json_like = false;
-            }
-            _ if can_start_plain(b, pos, false) => {
-                pos = scan_plain_line(b, pos, false);
-                json_like = false;
-            }
+            b'[' | b'{' => pos = scan_flow_on_line(b, pos)?,
+            b'*' => pos = scan_anchor_name(b, pos + 1),
+            _ if can_start_plain(b, pos, false) => pos = scan_plain_line(b, pos, false),
             _ => return None,
         }
-        let _ = json_like;
         pos = skip_space_tab(b, pos);
         (b.get(pos) == Some(&b':') && is_blank_or_end(b.get(pos + 1).copied())).then_some(pos)
     }
 
     fn block_seq(&mut self, m: i32) {
         self.start(BLOCK_SEQ);
+        self.props_end = usize::MAX;
         loop {
             self.start(BLOCK_SEQ_ENTRY);
             self.bump(DASH, self.pos + 1);
@@ -758,6 +780,13 @@ impl<'a> Parser<'a> {
                     self.bump(WHITESPACE, after);
                 }
             } else {
+                if self.at(after) == Some(b'\t') {
+                    self.error(
+                        after,
+                        after + 1,
+                        "tabs cannot be used for indentation in a block scalar",
+                    );
+                }
                 break;
             }
             let nl = newline_len(self.bytes, self.pos);
@@ -941,6 +970,17 @@ impl<'a> Parser<'a> {
     }
 
     fn alias(&mut self) {
+        let after_props = self.props_end <= self.pos
+            && self.bytes[self.props_end..self.pos]
+                .iter()
+                .all(|&b| is_space_or_tab(b) || is_break(b));
+        if after_props {
+            self.error(
+                self.pos,
+                self.pos + 1,
+                "an alias cannot have an anchor or a tag",
+            );
+        }
         self.start(ALIAS);
         let end = scan_anchor_name(self.bytes, self.pos + 1);
         if end == self.pos + 1 {
@@ -950,10 +990,14 @@ impl<'a> Parser<'a> {
         self.finish();
     }
 
-    /// Anchor and tag, in either order, separated by spaces.
-    fn properties(&mut self) {
+    /// Anchor and tag, in either order, separated by spaces. `seen` are
+    /// the properties already given to the same node on earlier lines.
+    fn properties(&mut self, seen: Props) -> Props {
         self.start(PROPERTIES);
-        let (mut anchor, mut tag) = (false, false);
+        let Props {
+            mut anchor,
+            mut tag,
+        } = seen;
         loop {
             match self.cur() {
                 Some(b'&') => {
@@ -969,6 +1013,20 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'!') => {
                     let end = scan_tag(self.bytes, self.pos);
+                    let tag_text = &self.text[self.pos..end];
+                    let verbatim = tag_text.starts_with("!<");
+                    if let Some(second) = tag_text[1..].find('!').filter(|_| !verbatim) {
+                        let handle = &tag_text[..second + 2];
+                        if handle != "!!" && !self.tag_handles.iter().any(|h| h == handle) {
+                            self.error(
+                                self.pos,
+                                end,
+                                format!(
+                                    "tag handle `{handle}` is not declared by a %TAG directive"
+                                ),
+                            );
+                        }
+                    }
                     if tag {
                         self.error(self.pos, end, "a node can have only one tag");
                     }
@@ -977,6 +1035,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => break,
             }
+            self.props_end = self.pos;
             let ws = skip_space_tab(self.bytes, self.pos);
             if matches!(self.at(ws), Some(b'&' | b'!')) && ws > self.pos {
                 self.bump(WHITESPACE, ws);
@@ -985,6 +1044,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.finish();
+        Props { anchor, tag }
     }
 
     // ---- flow collections ----
@@ -1044,6 +1104,7 @@ impl<'a> Parser<'a> {
 
     fn flow_seq(&mut self, n: i32) {
         self.start(FLOW_SEQ);
+        self.props_end = usize::MAX;
         let open = self.pos;
         self.bump(L_BRACKET, self.pos + 1);
         loop {
@@ -1155,6 +1216,7 @@ impl<'a> Parser<'a> {
 
     fn flow_map(&mut self, n: i32) {
         self.start(FLOW_MAP);
+        self.props_end = usize::MAX;
         let open = self.pos;
         self.bump(L_BRACE, self.pos + 1);
         loop {
@@ -1209,7 +1271,7 @@ impl<'a> Parser<'a> {
     fn flow_node(&mut self, n: i32) {
         let mut had_props = false;
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            self.properties(Props::default());
             had_props = true;
             let before = self.pos;
             self.flow_trivia(n);
