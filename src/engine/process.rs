@@ -294,6 +294,7 @@ fn fix_text(
         before_data = Some(after);
         text = new_text;
     }
+    findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
     Ok(Outcome {
         is_flow: true,
         text,
