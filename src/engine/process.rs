@@ -456,3 +456,179 @@ mod tests {
         assert_eq!(map_back(&history, 10.into()), TextSize::from(8));
     }
 }
+
+/// The engine with codemods that misbehave on purpose, or create files.
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+    use crate::codemods::{Codemod, NewFile, Safety};
+    use crate::kestra::KestraVersion;
+    use crate::syntax::ast::AstNode;
+    use crate::syntax::TextRange;
+
+    /// Rewrites `description: extract-me` to point at a file it creates.
+    struct Extract;
+    /// Changes a value but declares a different one.
+    struct Liar;
+    /// Appends to the description forever.
+    struct Restless;
+
+    fn description(ctx: &FlowContext) -> Option<(TextRange, String)> {
+        let node = ctx.flow.root().get_value("description")?;
+        let scalar = node.as_scalar()?.clone();
+        Some((scalar.syntax().text_range(), scalar.value().into_owned()))
+    }
+
+    macro_rules! meta {
+        ($name:literal) => {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn summary(&self) -> &'static str {
+                "test"
+            }
+            fn safety(&self) -> Safety {
+                Safety::Safe
+            }
+            fn default_on(&self, _: KestraVersion) -> bool {
+                true
+            }
+            fn docs(&self) -> &'static str {
+                ""
+            }
+            fn check_options(&self, _: &toml::Table) -> Result<(), String> {
+                Ok(())
+            }
+        };
+    }
+
+    impl Codemod for Extract {
+        meta!("extract");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some((range, value)) = description(ctx).filter(|(_, v)| v == "extract-me") else {
+                return Vec::new();
+            };
+            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), "see notes/desc.txt")];
+            vec![Fix::new(range, "extract", Applicability::Safe, vec![TextEdit::replace(range, "see notes/desc.txt")], changes)
+                .with_new_file(NewFile {
+                    path: "notes/desc.txt".into(),
+                    contents: format!("{value}\n"),
+                })]
+        }
+    }
+
+    impl Codemod for Liar {
+        meta!("liar");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some((range, _)) = description(ctx).filter(|(_, v)| v != "changed") else {
+                return Vec::new();
+            };
+            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), "declared")];
+            vec![Fix::new(range, "lie", Applicability::Safe, vec![TextEdit::replace(range, "changed")], changes)]
+        }
+    }
+
+    impl Codemod for Restless {
+        meta!("restless");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some((range, value)) = description(ctx) else { return Vec::new() };
+            let new = format!("{value}x");
+            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), new.clone())];
+            vec![Fix::new(range, "more", Applicability::Safe, vec![TextEdit::replace(range, new)], changes)]
+        }
+    }
+
+    static EXTRACT: Extract = Extract;
+    static LIAR: Liar = Liar;
+    static RESTLESS: Restless = Restless;
+
+    const FLOW: &str = "id: f\nnamespace: n\ndescription: extract-me\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
+
+    fn settings(codemod: &'static dyn Codemod) -> Settings {
+        Settings {
+            codemods: vec![codemod],
+            unsafe_fixes: false,
+            target_version: KestraVersion::DEFAULT,
+            codemod_options: Default::default(),
+        }
+    }
+
+    fn flow_in(dir: &Path) -> PathBuf {
+        let path = dir.join("flow.yaml");
+        std::fs::write(&path, FLOW).unwrap();
+        path
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git").args(args).current_dir(dir).status().unwrap().success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn created_files_are_in_the_patch_and_written_the_same() {
+        let patched = tempfile::tempdir().unwrap();
+        let applied = tempfile::tempdir().unwrap();
+        git(patched.path(), &["init", "-q"]);
+        let dry = process_file(&flow_in(patched.path()), &settings(&EXTRACT), &Verifier::default(), false);
+        assert!(dry.errors.is_empty(), "{:?}", dry.errors);
+        assert_eq!(dry.created.len(), 1);
+        assert!(!patched.path().join("notes").exists(), "a dry run writes nothing");
+
+        let mut patch = String::new();
+        crate::report::diff::file_diff(&mut patch, "flow.yaml", Some(FLOW), dry.fixed.as_ref().unwrap(), false);
+        crate::report::diff::file_diff(&mut patch, "notes/desc.txt", None, &dry.created[0].contents, false);
+        std::fs::write(patched.path().join("fix.patch"), patch).unwrap();
+        git(patched.path(), &["apply", "--check", "fix.patch"]);
+        git(patched.path(), &["apply", "fix.patch"]);
+
+        let run = process_file(&flow_in(applied.path()), &settings(&EXTRACT), &Verifier::default(), true);
+        assert!(run.errors.is_empty());
+        for file in ["flow.yaml", "notes/desc.txt"] {
+            let a = std::fs::read(patched.path().join(file)).unwrap();
+            let b = std::fs::read(applied.path().join(file)).unwrap();
+            assert_eq!(a, b, "{file}");
+        }
+        let again = process_file(&applied.path().join("flow.yaml"), &settings(&EXTRACT), &Verifier::default(), true);
+        assert!(!again.changed());
+    }
+
+    #[test]
+    fn a_different_existing_file_is_a_conflict_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        std::fs::create_dir(dir.path().join("notes")).unwrap();
+        std::fs::write(dir.path().join("notes/desc.txt"), "mine\n").unwrap();
+        let run = process_file(&flow, &settings(&EXTRACT), &Verifier::default(), true);
+        assert!(matches!(run.errors[0].kind, ErrorKind::Conflict { .. }), "{:?}", run.errors);
+        assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+        assert_eq!(std::fs::read_to_string(dir.path().join("notes/desc.txt")).unwrap(), "mine\n");
+
+        // The same contents already there is no conflict, and not rewritten.
+        std::fs::write(dir.path().join("notes/desc.txt"), "extract-me\n").unwrap();
+        let run = process_file(&flow, &settings(&EXTRACT), &Verifier::default(), true);
+        assert!(run.errors.is_empty() && run.created.is_empty());
+        assert_ne!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    #[test]
+    fn a_fix_that_fails_verification_leaves_the_file_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let run = process_file(&flow, &settings(&LIAR), &Verifier::default(), true);
+        let err = &run.errors[0];
+        assert!(matches!(&err.kind, ErrorKind::Verification { codemod, .. } if codemod == "liar"), "{err}");
+        assert!(err.to_string().contains("description"), "{err}");
+        assert_eq!(err.position.map(|p| (p.line, p.col)), Some((3, 14)));
+        assert!(run.fixed.is_none());
+        assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    #[test]
+    fn endless_fixes_do_not_converge_and_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let run = process_file(&flow, &settings(&RESTLESS), &Verifier::default(), true);
+        assert!(matches!(run.errors[0].kind, ErrorKind::NotConverged { rounds: MAX_ROUNDS }));
+        assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+}

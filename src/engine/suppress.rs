@@ -50,8 +50,11 @@ impl Suppressions {
     pub fn collect(text: &str, parse: &Parse, line_index: &LineIndex, flow: Option<&Flow>) -> Self {
         let mut out = Suppressions::default();
         let mut seen_content = false;
-        let instance_spans: Vec<(u32, u32, TextRange)> = flow
-            .map(|f| {
+        // Walking the flow costs about as much as parsing it: only done
+        // when a directive needs the instance spans.
+        let mut instance_spans: Option<Vec<(u32, u32, TextRange)>> = None;
+        let spans = || -> Vec<(u32, u32, TextRange)> {
+            flow.map(|f| {
                 f.plugin_instances()
                     .into_iter()
                     .chain(f.plugin_defaults())
@@ -63,7 +66,8 @@ impl Suppressions {
                     })
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+        };
 
         for token in parse
             .syntax()
@@ -86,7 +90,7 @@ impl Suppressions {
                         continue;
                     };
                     let mut range = line_range(line, text, line_index);
-                    for (start, type_line, span) in &instance_spans {
+                    for (start, type_line, span) in instance_spans.get_or_insert_with(spans).iter() {
                         if *start == line || *type_line == line {
                             range = range.cover(*span);
                         }
