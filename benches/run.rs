@@ -31,13 +31,19 @@ fn flow(seed: usize) -> String {
         "io.kestra.plugin.core.http.Request",
     ];
     let mut s = format!("id: flow-{seed}\nnamespace: company.team{}\n", seed % 37);
-    s.push_str("description: |\n  Generated for the whole-run benchmark.\n  Two lines of block text.\n");
+    s.push_str(
+        "description: |\n  Generated for the whole-run benchmark.\n  Two lines of block text.\n",
+    );
     if seed % 3 == 0 {
         s.push_str("taskDefaults:\n  - type: io.kestra.core.tasks.log.Log\n    values:\n      level: INFO\n");
     }
     s.push_str("inputs:\n  - id: day\n    type: STRING\n    defaults: \"2024-01-01\"\ntasks:\n");
     for t in 0..12 {
-        let ty = if (seed + t) % 4 == 0 { OLD[(seed + t) % OLD.len()] } else { NEW[(seed + t) % NEW.len()] };
+        let ty = if (seed + t) % 4 == 0 {
+            OLD[(seed + t) % OLD.len()]
+        } else {
+            NEW[(seed + t) % NEW.len()]
+        };
         let quoted = match (seed + t) % 3 {
             0 => ty.to_string(),
             1 => format!("\"{ty}\""),
@@ -75,7 +81,11 @@ fn dry_run(dir: &Path) -> usize {
         ..RunOptions::default()
     };
     let result = engine::run(&options, |_| {}, &|| {});
-    assert_eq!(result.all_errors().count(), 0, "benchmark flows must be valid");
+    assert_eq!(
+        result.all_errors().count(),
+        0,
+        "benchmark flows must be valid"
+    );
     report::diff::render(&result, false).len()
 }
 
@@ -90,7 +100,9 @@ fn dry_run_whole_folder(bencher: divan::Bencher) {
             generated.path().to_path_buf()
         }
     };
-    let files = engine::walk::discover(std::slice::from_ref(&dir), false).0.len();
+    let files = engine::walk::discover(std::slice::from_ref(&dir), false)
+        .0
+        .len();
     bencher
         .counter(divan::counter::ItemsCount::new(files))
         .bench(|| dry_run(&dir));

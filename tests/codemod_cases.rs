@@ -11,7 +11,6 @@ use kestra_fix::engine::process::process_file;
 use kestra_fix::engine::verify::Verifier;
 use kestra_fix::report::diff::file_diff;
 use std::fmt::Write;
-use std::path::Path;
 
 fn overrides_for(codemod: &str, text: &str) -> Overrides {
     let mut o = Overrides {
@@ -31,7 +30,11 @@ fn overrides_for(codemod: &str, text: &str) -> Overrides {
 #[test]
 fn codemod_cases() {
     insta::glob!("../codemods", "*/cases/*.yaml", |case| {
-        let codemod = case.parent().and_then(Path::parent).and_then(Path::file_name).unwrap();
+        let codemod = case
+            .parent()
+            .and_then(std::path::Path::parent)
+            .and_then(std::path::Path::file_name)
+            .unwrap();
         let codemod = codemod.to_str().unwrap();
         let file_name = case.file_name().unwrap().to_str().unwrap();
         let original = std::fs::read_to_string(case).unwrap();
@@ -39,7 +42,8 @@ fn codemod_cases() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(file_name);
         std::fs::write(&path, &original).unwrap();
-        let settings = Settings::resolve(&Config::default(), &overrides_for(codemod, &original)).unwrap();
+        let settings =
+            Settings::resolve(&Config::default(), &overrides_for(codemod, &original)).unwrap();
         let report = process_file(&path, &settings, &Verifier::default(), true);
 
         let mut snapshot = String::new();
@@ -66,10 +70,17 @@ fn codemod_cases() {
         let written = std::fs::read_to_string(&path).unwrap();
         assert_eq!(&written, report.fixed.as_ref().unwrap_or(&original));
         let again = process_file(&path, &settings, &Verifier::default(), false);
-        assert!(again.fixed.is_none(), "{file_name}: second run changed the file");
+        assert!(
+            again.fixed.is_none(),
+            "{file_name}: second run changed the file"
+        );
         assert!(again.errors.is_empty(), "{file_name}: {:?}", again.errors);
         if original.contains("\r\n") {
-            assert_eq!(written.matches("\r\n").count(), written.matches('\n').count(), "CRLF kept");
+            assert_eq!(
+                written.matches("\r\n").count(),
+                written.matches('\n').count(),
+                "CRLF kept"
+            );
         }
 
         // Names pinned per codemod: glob! names snapshots after the part of

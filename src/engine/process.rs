@@ -304,7 +304,7 @@ fn fix_text(
 }
 
 fn oracle_rejects(path: &Path, e: data::LoadError) -> Error {
-    let pos = (e.line > 0).then(|| LineCol {
+    let pos = (e.line > 0).then_some(LineCol {
         line: e.line as u32,
         col: e.col as u32,
     });
@@ -508,12 +508,21 @@ mod engine_tests {
             let Some((range, value)) = description(ctx).filter(|(_, v)| v == "extract-me") else {
                 return Vec::new();
             };
-            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), "see notes/desc.txt")];
-            vec![Fix::new(range, "extract", Applicability::Safe, vec![TextEdit::replace(range, "see notes/desc.txt")], changes)
-                .with_new_file(NewFile {
-                    path: "notes/desc.txt".into(),
-                    contents: format!("{value}\n"),
-                })]
+            let changes = vec![DataChange::set_string(
+                crate::kestra::path::DataPath::root().key("description"),
+                "see notes/desc.txt",
+            )];
+            vec![Fix::new(
+                range,
+                "extract",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "see notes/desc.txt")],
+                changes,
+            )
+            .with_new_file(NewFile {
+                path: "notes/desc.txt".into(),
+                contents: format!("{value}\n"),
+            })]
         }
     }
 
@@ -523,18 +532,38 @@ mod engine_tests {
             let Some((range, _)) = description(ctx).filter(|(_, v)| v != "changed") else {
                 return Vec::new();
             };
-            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), "declared")];
-            vec![Fix::new(range, "lie", Applicability::Safe, vec![TextEdit::replace(range, "changed")], changes)]
+            let changes = vec![DataChange::set_string(
+                crate::kestra::path::DataPath::root().key("description"),
+                "declared",
+            )];
+            vec![Fix::new(
+                range,
+                "lie",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "changed")],
+                changes,
+            )]
         }
     }
 
     impl Codemod for Restless {
         meta!("restless");
         fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-            let Some((range, value)) = description(ctx) else { return Vec::new() };
+            let Some((range, value)) = description(ctx) else {
+                return Vec::new();
+            };
             let new = format!("{value}x");
-            let changes = vec![DataChange::set_string(crate::kestra::path::DataPath::root().key("description"), new.clone())];
-            vec![Fix::new(range, "more", Applicability::Safe, vec![TextEdit::replace(range, new)], changes)]
+            let changes = vec![DataChange::set_string(
+                crate::kestra::path::DataPath::root().key("description"),
+                new.clone(),
+            )];
+            vec![Fix::new(
+                range,
+                "more",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, new)],
+                changes,
+            )]
         }
     }
 
@@ -560,7 +589,12 @@ mod engine_tests {
     }
 
     fn git(dir: &Path, args: &[&str]) {
-        let ok = std::process::Command::new("git").args(args).current_dir(dir).status().unwrap().success();
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success();
         assert!(ok, "git {args:?}");
     }
 
@@ -569,26 +603,56 @@ mod engine_tests {
         let patched = tempfile::tempdir().unwrap();
         let applied = tempfile::tempdir().unwrap();
         git(patched.path(), &["init", "-q"]);
-        let dry = process_file(&flow_in(patched.path()), &settings(&EXTRACT), &Verifier::default(), false);
+        let dry = process_file(
+            &flow_in(patched.path()),
+            &settings(&EXTRACT),
+            &Verifier::default(),
+            false,
+        );
         assert!(dry.errors.is_empty(), "{:?}", dry.errors);
         assert_eq!(dry.created.len(), 1);
-        assert!(!patched.path().join("notes").exists(), "a dry run writes nothing");
+        assert!(
+            !patched.path().join("notes").exists(),
+            "a dry run writes nothing"
+        );
 
         let mut patch = String::new();
-        crate::report::diff::file_diff(&mut patch, "flow.yaml", Some(FLOW), dry.fixed.as_ref().unwrap(), false);
-        crate::report::diff::file_diff(&mut patch, "notes/desc.txt", None, &dry.created[0].contents, false);
+        crate::report::diff::file_diff(
+            &mut patch,
+            "flow.yaml",
+            Some(FLOW),
+            dry.fixed.as_ref().unwrap(),
+            false,
+        );
+        crate::report::diff::file_diff(
+            &mut patch,
+            "notes/desc.txt",
+            None,
+            &dry.created[0].contents,
+            false,
+        );
         std::fs::write(patched.path().join("fix.patch"), patch).unwrap();
         git(patched.path(), &["apply", "--check", "fix.patch"]);
         git(patched.path(), &["apply", "fix.patch"]);
 
-        let run = process_file(&flow_in(applied.path()), &settings(&EXTRACT), &Verifier::default(), true);
+        let run = process_file(
+            &flow_in(applied.path()),
+            &settings(&EXTRACT),
+            &Verifier::default(),
+            true,
+        );
         assert!(run.errors.is_empty());
         for file in ["flow.yaml", "notes/desc.txt"] {
             let a = std::fs::read(patched.path().join(file)).unwrap();
             let b = std::fs::read(applied.path().join(file)).unwrap();
             assert_eq!(a, b, "{file}");
         }
-        let again = process_file(&applied.path().join("flow.yaml"), &settings(&EXTRACT), &Verifier::default(), true);
+        let again = process_file(
+            &applied.path().join("flow.yaml"),
+            &settings(&EXTRACT),
+            &Verifier::default(),
+            true,
+        );
         assert!(!again.changed());
     }
 
@@ -599,9 +663,16 @@ mod engine_tests {
         std::fs::create_dir(dir.path().join("notes")).unwrap();
         std::fs::write(dir.path().join("notes/desc.txt"), "mine\n").unwrap();
         let run = process_file(&flow, &settings(&EXTRACT), &Verifier::default(), true);
-        assert!(matches!(run.errors[0].kind, ErrorKind::Conflict { .. }), "{:?}", run.errors);
+        assert!(
+            matches!(run.errors[0].kind, ErrorKind::Conflict { .. }),
+            "{:?}",
+            run.errors
+        );
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
-        assert_eq!(std::fs::read_to_string(dir.path().join("notes/desc.txt")).unwrap(), "mine\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("notes/desc.txt")).unwrap(),
+            "mine\n"
+        );
 
         // The same contents already there is no conflict, and not rewritten.
         std::fs::write(dir.path().join("notes/desc.txt"), "extract-me\n").unwrap();
@@ -616,7 +687,10 @@ mod engine_tests {
         let flow = flow_in(dir.path());
         let run = process_file(&flow, &settings(&LIAR), &Verifier::default(), true);
         let err = &run.errors[0];
-        assert!(matches!(&err.kind, ErrorKind::Verification { codemod, .. } if codemod == "liar"), "{err}");
+        assert!(
+            matches!(&err.kind, ErrorKind::Verification { codemod, .. } if codemod == "liar"),
+            "{err}"
+        );
         assert!(err.to_string().contains("description"), "{err}");
         assert_eq!(err.position.map(|p| (p.line, p.col)), Some((3, 14)));
         assert!(run.fixed.is_none());
@@ -628,7 +702,10 @@ mod engine_tests {
         let dir = tempfile::tempdir().unwrap();
         let flow = flow_in(dir.path());
         let run = process_file(&flow, &settings(&RESTLESS), &Verifier::default(), true);
-        assert!(matches!(run.errors[0].kind, ErrorKind::NotConverged { rounds: MAX_ROUNDS }));
+        assert!(matches!(
+            run.errors[0].kind,
+            ErrorKind::NotConverged { rounds: MAX_ROUNDS }
+        ));
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
     }
 }

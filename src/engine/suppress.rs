@@ -90,7 +90,8 @@ impl Suppressions {
                         continue;
                     };
                     let mut range = line_range(line, text, line_index);
-                    for (start, type_line, span) in instance_spans.get_or_insert_with(spans).iter() {
+                    for (start, type_line, span) in instance_spans.get_or_insert_with(spans).iter()
+                    {
                         if *start == line || *type_line == line {
                             range = range.cover(*span);
                         }
