@@ -212,7 +212,9 @@ fn yaml_test_suite() {
                 fig.data_fail.push(case.id.clone());
                 let got = match (&outcome.decoded, rejected) {
                     (Ok(got), false) => docs_to_string(got),
-                    (Ok(got), true) => format!("{}\n(but rejected) {}", docs_to_string(got), why_rejected()),
+                    (Ok(got), true) => {
+                        format!("{}\n(but rejected) {}", docs_to_string(got), why_rejected())
+                    }
                     (Err(_), _) => format!("(rejected) {}", why_rejected()),
                 };
                 let note = if case.error {
@@ -298,7 +300,9 @@ fn yaml_test_suite() {
     );
     println!("  panics: {}   ids: {}", fig.panics.len(), ids(&fig.panics));
     if !verbose && !details.is_empty() {
-        println!("  (YAML_SUITE_VERBOSE=1 for expected vs got; YAML_SUITE_CASE=ID to run one case)");
+        println!(
+            "  (YAML_SUITE_VERBOSE=1 for expected vs got; YAML_SUITE_CASE=ID to run one case)"
+        );
     }
 
     if filter.is_some() {

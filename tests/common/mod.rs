@@ -27,8 +27,8 @@ pub fn kestra_dir() -> PathBuf {
 /// Every `*.yml` / `*.yaml` file under `dir`, recursively, sorted.
 pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let entries = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("dir entry").path();
             if path.is_dir() {
@@ -144,8 +144,7 @@ impl Watchdog {
         }
     }
 
-    /// Marks the start of a step; `describe` is only called if it hangs...
-    /// it is cheap to pass a short label, so it is computed eagerly.
+    /// Marks the start of a step, described by `what` if it hangs.
     pub fn start(&self, what: String) {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), what));
     }
@@ -225,9 +224,7 @@ pub fn json_eq(a: &Json, b: &Json) -> bool {
             x.len() == y.len()
                 && x.iter().all(|(k, v)| match y.get(k) {
                     Some(w) => json_eq(v, w),
-                    None => y
-                        .iter()
-                        .any(|(k2, w)| key_eq_loose(k, k2) && json_eq(v, w)),
+                    None => y.iter().any(|(k2, w)| key_eq_loose(k, k2) && json_eq(v, w)),
                 })
         }
         _ => false,
@@ -301,12 +298,9 @@ fn saphyr_to_json(y: &saphyr::Yaml) -> Result<Json, String> {
                 saphyr_to_json(&v)?
             }
         }
-        Yaml::Sequence(items) => Json::Array(
-            items
-                .iter()
-                .map(saphyr_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
+        Yaml::Sequence(items) => {
+            Json::Array(items.iter().map(saphyr_to_json).collect::<Result<_, _>>()?)
+        }
         Yaml::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map.iter() {
