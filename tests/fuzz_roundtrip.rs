@@ -42,7 +42,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: usize) -> usize {
-        ((self.next() >> 32) * n as u64 >> 32) as usize
+        (((self.next() >> 32) * n as u64) >> 32) as usize
     }
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
