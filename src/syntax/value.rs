@@ -33,10 +33,7 @@ pub fn decode_scalar(n: &SyntaxNode) -> Value {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct DecodeError {
-    pub message: String,
-    pub range: rowan::TextRange,
-}
+pub struct DecodeError { pub message: String, pub range: rowan::TextRange }
 
 /// Every document of the stream as data (an empty document is Null).
 pub fn decode_documents(parse: &super::Parse) -> Result<Vec<Value>, DecodeError> {
@@ -46,7 +43,5 @@ pub fn decode_documents(parse: &super::Parse) -> Result<Vec<Value>, DecodeError>
 
 impl Value {
     /// JSON rendering (non-string keys are written as their YAML text).
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Null
-    }
+    pub fn to_json(&self) -> serde_json::Value { serde_json::Value::Null }
 }
