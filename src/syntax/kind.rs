@@ -7,6 +7,7 @@
 /// re-derive indentation from a single multi-line string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u16)]
+#[allow(non_camel_case_types)]
 pub enum SyntaxKind {
     // ---- tokens: trivia ----
     /// Spaces and tabs inside a line (indentation included).

@@ -1,11 +1,1274 @@
-use super::kind::SyntaxKind;
+//! Recursive-descent YAML parser that builds the lossless rowan tree.
+//!
+//! The parser scans bytes directly (see `lexer`) because YAML tokens depend
+//! on context. Structure follows the YAML 1.2 productions: a block node is
+//! parsed with the indentation `n` of its parent collection (-1 at the
+//! document root); a block collection's entries sit at one column `m > n`.
+//!
+//! Ownership of trivia, which edits rely on:
+//! - an entry owns everything on its own line(s), including the trailing
+//!   comment and the line break;
+//! - comment and blank lines between entries belong to the innermost
+//!   collection that continues after them;
+//! - trailing trivia of the document belongs to the DOCUMENT.
+//!
+//! Every loop consumes at least one byte per iteration or stops, and every
+//! unexpected byte ends up in an ERROR node, so parsing always terminates
+//! and the tree always holds the whole input.
+
+use super::kind::SyntaxKind::{self, *};
+use super::lexer::*;
 use super::SyntaxError;
-pub(crate) fn parse(text: &str) -> (rowan::GreenNode, Vec<SyntaxError>) {
-    let mut b = rowan::GreenNodeBuilder::new();
-    b.start_node(SyntaxKind::STREAM.into());
-    if !text.is_empty() {
-        b.token(SyntaxKind::ERROR_TOKEN.into(), text);
+use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+
+pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        line_start: 0,
+        builder: GreenNodeBuilder::new(),
+        errors: Vec::new(),
+    };
+    p.stream();
+    (p.builder.finish(), p.errors)
+}
+
+/// What may follow on the same line as the indicator before a block node.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SameLine {
+    /// After `- `, `? `, an explicit `: `, or at the start of a line: a
+    /// compact block collection may start here.
+    Compact,
+    /// After an implicit key's `:` or after `---`: only a scalar, a flow
+    /// collection or an alias.
+    FlowOnly,
+}
+
+#[derive(Clone, Copy)]
+struct Ctx {
+    same_line: SameLine,
+    /// A block sequence may sit at the parent's own indentation
+    /// (`key:\n- a`), as in the spec's block-out context.
+    seq_at_parent_indent: bool,
+}
+
+const AFTER_DASH: Ctx = Ctx {
+    same_line: SameLine::Compact,
+    seq_at_parent_indent: false,
+};
+const AFTER_EXPLICIT: Ctx = Ctx {
+    same_line: SameLine::Compact,
+    seq_at_parent_indent: true,
+};
+const AFTER_KEY: Ctx = Ctx {
+    same_line: SameLine::FlowOnly,
+    seq_at_parent_indent: true,
+};
+const DOC_ROOT: Ctx = Ctx {
+    same_line: SameLine::Compact,
+    seq_at_parent_indent: false,
+};
+const AFTER_DOC_START: Ctx = Ctx {
+    same_line: SameLine::FlowOnly,
+    seq_at_parent_indent: false,
+};
+
+/// The next non-trivia byte after the current position.
+#[derive(Clone, Copy, Debug)]
+struct Peek {
+    pos: usize,
+    /// Column of `pos` (bytes since the line start).
+    col: i32,
+    /// Whether a tab precedes the content in its line's leading whitespace.
+    tab_indent: bool,
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    line_start: usize,
+    builder: GreenNodeBuilder<'static>,
+    errors: Vec<SyntaxError>,
+}
+
+impl<'a> Parser<'a> {
+    // ---- low-level emission ----
+
+    fn at(&self, pos: usize) -> Option<u8> {
+        self.bytes.get(pos).copied()
     }
-    b.finish_node();
-    (b.finish(), Vec::new())
+
+    fn cur(&self) -> Option<u8> {
+        self.at(self.pos)
+    }
+
+    fn col(&self) -> i32 {
+        (self.pos - self.line_start) as i32
+    }
+
+    fn at_eof(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    fn bump(&mut self, kind: SyntaxKind, end: usize) {
+        debug_assert!(end > self.pos && end <= self.bytes.len());
+        let text = &self.text[self.pos..end];
+        self.builder.token(kind.into(), text);
+        if matches!(kind, NEWLINE | SINGLE_QUOTED | DOUBLE_QUOTED | ERROR_TOKEN) {
+            if let Some(i) = text.bytes().rposition(is_break) {
+                self.line_start = self.pos + i + 1;
+            }
+        }
+        self.pos = end;
+    }
+
+    fn start(&mut self, kind: SyntaxKind) {
+        self.builder.start_node(kind.into());
+    }
+
+    fn finish(&mut self) {
+        self.builder.finish_node();
+    }
+
+    fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
+        let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
+        self.errors.push(SyntaxError {
+            message: message.into(),
+            range,
+        });
+    }
+
+    /// Wraps the rest of the current line (not its break) in an ERROR node.
+    fn error_rest_of_line(&mut self, message: &str) {
+        let end = line_end(self.bytes, self.pos);
+        self.error(
+            self.pos,
+            end.max(self.pos + 1).min(self.bytes.len()),
+            message,
+        );
+        if end > self.pos {
+            self.start(ERROR);
+            self.bump(ERROR_TOKEN, end);
+            self.finish();
+        }
+    }
+
+    /// Wraps `len` bytes in an ERROR node (always makes progress).
+    fn error_bytes(&mut self, len: usize, message: &str) {
+        let mut end = (self.pos + len.max(1)).min(self.bytes.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        self.error(self.pos, end, message);
+        self.start(ERROR);
+        self.bump(ERROR_TOKEN, end);
+        self.finish();
+    }
+
+    // ---- trivia ----
+
+    /// Eats spaces, tabs and a comment on the current line. Returns whether
+    /// the line ends there (break or EOF).
+    fn eat_inline_trivia(&mut self) -> bool {
+        let ws_end = skip_space_tab(self.bytes, self.pos);
+        if ws_end > self.pos {
+            self.bump(WHITESPACE, ws_end);
+        }
+        if self.cur() == Some(b'#') {
+            let separated =
+                self.pos == self.line_start || is_space_or_tab(self.bytes[self.pos - 1]);
+            if !separated {
+                self.error(
+                    self.pos,
+                    self.pos + 1,
+                    "a comment needs whitespace before the `#`",
+                );
+            }
+            self.bump(COMMENT, line_end(self.bytes, self.pos));
+        }
+        self.cur().is_none_or(is_break)
+    }
+
+    /// Ends the current line after a node: trailing trivia, then the break.
+    /// A no-op when a nested node already ended the line.
+    fn end_line(&mut self) {
+        if self.pos == self.line_start && self.pos > 0 {
+            return;
+        }
+        if !self.eat_inline_trivia() {
+            self.error_rest_of_line("unexpected text after the value");
+        }
+        let nl = newline_len(self.bytes, self.pos);
+        if nl > 0 {
+            self.bump(NEWLINE, self.pos + nl);
+        }
+    }
+
+    /// Finds the next content byte past whitespace, comments and breaks.
+    fn peek_content(&self) -> Option<Peek> {
+        let mut pos = self.pos;
+        let mut line_start = self.line_start;
+        loop {
+            pos = skip_space_tab(self.bytes, pos);
+            match self.at(pos)? {
+                b'#' => pos = line_end(self.bytes, pos),
+                b'\n' | b'\r' => {
+                    pos += newline_len(self.bytes, pos);
+                    line_start = pos;
+                }
+                _ => {
+                    let indent_end = line_start
+                        + self.bytes[line_start..pos]
+                            .iter()
+                            .take_while(|&&b| b == b' ')
+                            .count();
+                    return Some(Peek {
+                        pos,
+                        col: (pos - line_start) as i32,
+                        tab_indent: self.bytes[indent_end..pos].contains(&b'\t'),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Emits the trivia between the current position and `target`.
+    fn eat_trivia_to(&mut self, target: usize) {
+        while self.pos < target {
+            let b = self.bytes[self.pos];
+            if is_space_or_tab(b) {
+                let end = skip_space_tab(self.bytes, self.pos).min(target);
+                self.bump(WHITESPACE, end);
+            } else if b == b'#' {
+                self.bump(COMMENT, line_end(self.bytes, self.pos));
+            } else if is_break(b) {
+                let nl = newline_len(self.bytes, self.pos);
+                self.bump(NEWLINE, self.pos + nl);
+            } else {
+                self.error_bytes(target - self.pos, "unexpected text");
+            }
+        }
+    }
+
+    fn is_marker_at(&self, pk: &Peek) -> bool {
+        pk.col == 0 && is_document_marker(self.bytes, pk.pos)
+    }
+
+    fn is_seq_indicator(&self, pos: usize) -> bool {
+        self.at(pos) == Some(b'-') && is_blank_or_end(self.at(pos + 1))
+    }
+
+    fn is_explicit_key(&self, pos: usize) -> bool {
+        self.at(pos) == Some(b'?') && is_blank_or_end(self.at(pos + 1))
+    }
+
+    fn is_empty_key_colon(&self, pos: usize) -> bool {
+        self.at(pos) == Some(b':') && is_blank_or_end(self.at(pos + 1))
+    }
+
+    // ---- stream and documents ----
+
+    fn stream(&mut self) {
+        self.start(STREAM);
+        while !self.at_eof() {
+            let before = self.pos;
+            self.document();
+            if self.pos == before {
+                // Defensive: never loop without progress.
+                self.error_bytes(1, "unexpected text");
+            }
+        }
+        self.finish();
+    }
+
+    fn document(&mut self) {
+        self.start(DOCUMENT);
+        if self.text[self.pos..].starts_with('\u{feff}') {
+            self.bump(BOM, self.pos + 3);
+        }
+        let mut directive_start = None;
+        let mut seen_yaml_directive = false;
+        loop {
+            let Some(pk) = self.peek_content() else {
+                self.eat_trivia_to(self.bytes.len());
+                if let Some(start) = directive_start {
+                    self.error(start, start + 1, "directives must be followed by `---`");
+                }
+                self.finish();
+                return;
+            };
+            if pk.col == 0 && self.bytes[pk.pos] == b'%' {
+                self.eat_trivia_to(pk.pos);
+                directive_start.get_or_insert(pk.pos);
+                self.directive(&mut seen_yaml_directive);
+                continue;
+            }
+            break;
+        }
+        let pk = self.peek_content().expect("content was peeked above");
+        if pk.col == 0 && self.bytes[pk.pos..].starts_with(b"---") && self.is_marker_at(&pk) {
+            self.eat_trivia_to(pk.pos);
+            self.bump(DOC_START, self.pos + 3);
+            self.block_node(-1, AFTER_DOC_START);
+        } else {
+            if let Some(start) = directive_start {
+                self.error(start, start + 1, "directives must be followed by `---`");
+            }
+            if !self.is_marker_at(&pk) {
+                self.block_node(-1, DOC_ROOT);
+            }
+        }
+        self.end_line();
+        // After the root node: trivia, an optional `...`, or stray content.
+        loop {
+            let Some(pk) = self.peek_content() else {
+                self.eat_trivia_to(self.bytes.len());
+                break;
+            };
+            if self.is_marker_at(&pk) {
+                if self.bytes[pk.pos] == b'-' {
+                    self.eat_trivia_to(pk.pos);
+                    break;
+                }
+                self.eat_trivia_to(pk.pos);
+                self.bump(DOC_END, self.pos + 3);
+                if !self.eat_inline_trivia() {
+                    self.error_rest_of_line("only a comment may follow `...` on its line");
+                }
+                let nl = newline_len(self.bytes, self.pos);
+                if nl > 0 {
+                    self.bump(NEWLINE, self.pos + nl);
+                }
+                break;
+            }
+            self.eat_trivia_to(pk.pos);
+            self.error_rest_of_line("unexpected content after the document's root node");
+        }
+        self.finish();
+    }
+
+    fn directive(&mut self, seen_yaml: &mut bool) {
+        let start = self.pos;
+        let end = line_end(self.bytes, start);
+        // A directive runs to a ` #` comment or the end of the line.
+        let mut content_end = end;
+        let mut i = start;
+        while i < end {
+            if self.bytes[i] == b'#' && i > start && is_space_or_tab(self.bytes[i - 1]) {
+                content_end = i;
+                break;
+            }
+            i += 1;
+        }
+        while content_end > start && is_space_or_tab(self.bytes[content_end - 1]) {
+            content_end -= 1;
+        }
+        let line = &self.text[start..content_end];
+        let mut parts = line.split([' ', '\t']).filter(|p| !p.is_empty());
+        match parts.next() {
+            Some("%YAML") => {
+                if *seen_yaml {
+                    self.error(start, content_end, "duplicate %YAML directive");
+                }
+                *seen_yaml = true;
+                let version = parts.next();
+                let valid = version.is_some_and(|v| {
+                    let mut it = v.split('.');
+                    let ok = |p: Option<&str>| {
+                        p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    };
+                    ok(it.next()) && ok(it.next()) && it.next().is_none()
+                });
+                if !valid || parts.next().is_some() {
+                    self.error(start, content_end, "malformed %YAML directive");
+                }
+            }
+            Some("%TAG") => {
+                if parts.clone().count() != 2 {
+                    self.error(start, content_end, "malformed %TAG directive");
+                }
+            }
+            _ => {}
+        }
+        self.bump(DIRECTIVE, content_end);
+        self.eat_inline_trivia();
+        let nl = newline_len(self.bytes, self.pos);
+        if nl > 0 {
+            self.bump(NEWLINE, self.pos + nl);
+        }
+    }
+
+    // ---- block nodes ----
+
+    /// A block node after an indicator (or at the document root), with
+    /// parent indentation `n`. Leaves the rest of the line to the caller.
+    fn block_node(&mut self, n: i32, ctx: Ctx) {
+        if self.eat_inline_trivia() {
+            self.next_line_node(n, ctx);
+        } else {
+            self.same_line_node(n, ctx);
+        }
+    }
+
+    /// The node's content starts on a later line (or the node is empty).
+    fn next_line_node(&mut self, n: i32, ctx: Ctx) {
+        let Some(pk) = self.peek_content() else {
+            return;
+        };
+        if self.is_marker_at(&pk) {
+            return;
+        }
+        let fits = pk.col > n
+            || (ctx.seq_at_parent_indent && pk.col == n && self.is_seq_indicator(pk.pos));
+        if !fits {
+            return;
+        }
+        self.eat_trivia_to(pk.pos);
+        self.line_start_node(n, ctx, pk.tab_indent);
+    }
+
+    /// A node whose content starts at the current position, which is the
+    /// first content of its line.
+    fn line_start_node(&mut self, n: i32, ctx: Ctx, tab_indent: bool) {
+        let col = self.col();
+        if self.starts_block_collection(self.pos) {
+            if tab_indent {
+                self.error(
+                    self.pos,
+                    self.pos + 1,
+                    "tabs cannot be used for indentation",
+                );
+            }
+            self.block_collection(col);
+            return;
+        }
+        if matches!(self.cur(), Some(b'&' | b'!')) {
+            self.properties();
+            if self.eat_inline_trivia() {
+                self.next_line_node(n, ctx);
+                return;
+            }
+        }
+        self.flow_in_block(n);
+    }
+
+    fn starts_block_collection(&self, pos: usize) -> bool {
+        self.is_seq_indicator(pos)
+            || self.is_explicit_key(pos)
+            || self.is_empty_key_colon(pos)
+            || self.implicit_key_end(pos).is_some()
+    }
+
+    fn block_collection(&mut self, col: i32) {
+        if self.is_seq_indicator(self.pos) {
+            self.block_seq(col);
+        } else {
+            self.block_map(col);
+        }
+    }
+
+    /// The node's content starts on the indicator's line.
+    fn same_line_node(&mut self, n: i32, ctx: Ctx) {
+        let col = self.col();
+        if self.starts_block_collection(self.pos) {
+            if ctx.same_line == SameLine::FlowOnly {
+                let message = if self.is_seq_indicator(self.pos) {
+                    "a block sequence cannot start on the same line as a key or `---`"
+                } else {
+                    "a block mapping cannot start on the same line as a key or `---`"
+                };
+                self.error(self.pos, self.pos + 1, message);
+            }
+            self.block_collection(col);
+            return;
+        }
+        if matches!(self.cur(), Some(b'&' | b'!')) {
+            self.properties();
+            if self.eat_inline_trivia() {
+                self.next_line_node(n, ctx);
+                return;
+            }
+        }
+        self.flow_in_block(n);
+    }
+
+    /// A scalar, flow collection or alias in block context.
+    fn flow_in_block(&mut self, n: i32) {
+        match self.cur() {
+            Some(b'|' | b'>') => self.block_scalar(n),
+            Some(b'"') => self.quoted(n, false),
+            Some(b'\'') => self.quoted(n, true),
+            Some(b'[') => self.flow_seq(n),
+            Some(b'{') => self.flow_map(n),
+            Some(b'*') => self.alias(),
+            Some(_) if can_start_plain(self.bytes, self.pos, false) => {
+                self.plain_scalar(n, false, false)
+            }
+            Some(b) if !is_break(b) => {
+                self.error_rest_of_line("this character cannot start a value; quote the value")
+            }
+            _ => {}
+        }
+    }
+
+    fn block_map(&mut self, m: i32) {
+        self.start(BLOCK_MAP);
+        self.block_map_entry(m);
+        loop {
+            let Some(pk) = self.peek_content() else { break };
+            if self.is_marker_at(&pk) || pk.col < m {
+                break;
+            }
+            self.eat_trivia_to(pk.pos);
+            if pk.col > m {
+                self.error_rest_of_line("bad indentation: more indented than the mapping's keys");
+                continue;
+            }
+            if pk.tab_indent {
+                self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
+            }
+            if self.is_seq_indicator(self.pos) {
+                self.error_rest_of_line("a sequence entry cannot appear among mapping keys");
+                continue;
+            }
+            if self.is_explicit_key(self.pos)
+                || self.is_empty_key_colon(self.pos)
+                || self.implicit_key_end(self.pos).is_some()
+            {
+                self.block_map_entry(m);
+            } else {
+                self.error_rest_of_line("expected a mapping key (`key: value`)");
+            }
+        }
+        self.finish();
+    }
+
+    fn block_map_entry(&mut self, m: i32) {
+        self.start(BLOCK_MAP_ENTRY);
+        if self.is_explicit_key(self.pos) {
+            self.start(MAP_KEY);
+            self.bump(QUESTION, self.pos + 1);
+            self.block_node(m, AFTER_EXPLICIT);
+            self.finish();
+            self.end_line();
+            if let Some(pk) = self.peek_content() {
+                if pk.col == m && !self.is_marker_at(&pk) && self.is_empty_key_colon(pk.pos) {
+                    self.eat_trivia_to(pk.pos);
+                    self.start(MAP_VALUE);
+                    self.bump(COLON, self.pos + 1);
+                    self.block_node(m, AFTER_EXPLICIT);
+                    self.finish();
+                }
+            }
+        } else {
+            self.start(MAP_KEY);
+            if self.cur() != Some(b':') {
+                self.implicit_key(m);
+            }
+            self.finish();
+            if self.cur() == Some(b':') {
+                self.start(MAP_VALUE);
+                self.bump(COLON, self.pos + 1);
+                self.block_node(m, AFTER_KEY);
+                self.finish();
+            } else {
+                self.error_rest_of_line("expected `:` after the key");
+            }
+        }
+        self.end_line();
+        self.finish();
+    }
+
+    /// An implicit key: properties and a single-line flow node, then spaces.
+    fn implicit_key(&mut self, m: i32) {
+        if matches!(self.cur(), Some(b'&' | b'!')) {
+            self.properties();
+            let ws = skip_space_tab(self.bytes, self.pos);
+            if ws > self.pos {
+                self.bump(WHITESPACE, ws);
+            }
+        }
+        match self.cur() {
+            Some(b'"') => self.quoted(m, false),
+            Some(b'\'') => self.quoted(m, true),
+            Some(b'[') => self.flow_seq(m),
+            Some(b'{') => self.flow_map(m),
+            Some(b'*') => self.alias(),
+            Some(b':') => {}
+            _ => self.plain_scalar(m, false, true),
+        }
+        let ws = skip_space_tab(self.bytes, self.pos);
+        if ws > self.pos {
+            self.bump(WHITESPACE, ws);
+        }
+    }
+
+    /// Where the `:` of an implicit key starting at `pos` is, if the line
+    /// holds one.
+    fn implicit_key_end(&self, start: usize) -> Option<usize> {
+        let b = self.bytes;
+        let mut pos = start;
+        loop {
+            match b.get(pos) {
+                Some(b'&') => pos = scan_anchor_name(b, pos + 1),
+                Some(b'!') => pos = scan_tag(b, pos),
+                _ => break,
+            }
+            pos = skip_space_tab(b, pos);
+        }
+        let json_like;
+        match *b.get(pos)? {
+            b'"' | b'\'' => {
+                let end = if b[pos] == b'"' {
+                    scan_double_quoted(b, pos).ok()?
+                } else {
+                    scan_single_quoted(b, pos).ok()?
+                };
+                if b[pos..end].iter().any(|&c| is_break(c)) {
+                    return None;
+                }
+                pos = end;
+                json_like = true;
+            }
+            b'[' | b'{' => {
+                pos = scan_flow_on_line(b, pos)?;
+                json_like = true;
+            }
+            b'*' => {
+                pos = scan_anchor_name(b, pos + 1);
+                json_like = false;
+            }
+            _ if can_start_plain(b, pos, false) => {
+                pos = scan_plain_line(b, pos, false);
+                json_like = false;
+            }
+            _ => return None,
+        }
+        let _ = json_like;
+        pos = skip_space_tab(b, pos);
+        (b.get(pos) == Some(&b':') && is_blank_or_end(b.get(pos + 1).copied())).then_some(pos)
+    }
+
+    fn block_seq(&mut self, m: i32) {
+        self.start(BLOCK_SEQ);
+        loop {
+            self.start(BLOCK_SEQ_ENTRY);
+            self.bump(DASH, self.pos + 1);
+            self.block_node(m, AFTER_DASH);
+            self.end_line();
+            self.finish();
+            let Some(pk) = self.peek_content() else { break };
+            if self.is_marker_at(&pk) || pk.col < m {
+                break;
+            }
+            if pk.col > m {
+                self.eat_trivia_to(pk.pos);
+                self.error_rest_of_line(
+                    "bad indentation: more indented than the sequence's dashes",
+                );
+                // Keep going until the next entry of this sequence, if any.
+                loop {
+                    let Some(pk) = self.peek_content() else { break };
+                    if self.is_marker_at(&pk) || pk.col <= m {
+                        break;
+                    }
+                    self.eat_trivia_to(pk.pos);
+                    self.error_rest_of_line("bad indentation");
+                }
+                let Some(pk) = self.peek_content() else { break };
+                if self.is_marker_at(&pk) || pk.col != m || !self.is_seq_indicator(pk.pos) {
+                    break;
+                }
+                self.eat_trivia_to(pk.pos);
+                continue;
+            }
+            if !self.is_seq_indicator(pk.pos) {
+                break;
+            }
+            if pk.tab_indent {
+                self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
+            }
+            self.eat_trivia_to(pk.pos);
+        }
+        self.finish();
+    }
+
+    fn block_scalar(&mut self, n: i32) {
+        self.start(BLOCK_SCALAR);
+        let header_start = self.pos;
+        let mut end = self.pos + 1;
+        let mut explicit_indent = None;
+        let mut chomp_seen = false;
+        while let Some(b) = self.at(end) {
+            match b {
+                b'+' | b'-' if !chomp_seen => chomp_seen = true,
+                b'1'..=b'9' if explicit_indent.is_none() => {
+                    explicit_indent = Some(i32::from(b - b'0'))
+                }
+                _ => break,
+            }
+            end += 1;
+        }
+        self.bump(BLOCK_HEADER, end);
+        if !is_blank_or_end(self.cur()) {
+            self.error_rest_of_line("invalid block scalar header");
+        } else if !self.eat_inline_trivia() {
+            self.error_rest_of_line("unexpected text after a block scalar header");
+        }
+        let nl = newline_len(self.bytes, self.pos);
+        if nl == 0 {
+            self.finish();
+            return;
+        }
+        self.bump(NEWLINE, self.pos + nl);
+
+        let indent = match explicit_indent {
+            Some(d) => {
+                if n >= 0 {
+                    n + d
+                } else {
+                    d
+                }
+            }
+            None => self.detect_block_indent(n, header_start),
+        };
+        let indent = indent.max(0) as usize;
+        while !self.at_eof() {
+            if self.pos == self.line_start && is_document_marker(self.bytes, self.pos) {
+                break;
+            }
+            let spaces = self.bytes[self.pos..]
+                .iter()
+                .take_while(|&&b| b == b' ')
+                .count();
+            let after = self.pos + spaces;
+            let blank = self.at(after).is_none_or(is_break);
+            if spaces >= indent && !(blank && spaces == indent && indent == 0) {
+                if indent > 0 {
+                    self.bump(BLOCK_INDENT, self.pos + indent);
+                }
+                let end = line_end(self.bytes, self.pos);
+                if end > self.pos {
+                    self.bump(BLOCK_TEXT, end);
+                }
+            } else if blank {
+                if spaces > 0 {
+                    self.bump(WHITESPACE, after);
+                }
+            } else {
+                break;
+            }
+            let nl = newline_len(self.bytes, self.pos);
+            if nl == 0 {
+                break;
+            }
+            self.bump(NEWLINE, self.pos + nl);
+        }
+        self.finish();
+    }
+
+    /// Auto-detected content indentation: the first non-empty line's.
+    fn detect_block_indent(&mut self, n: i32, header_start: usize) -> i32 {
+        let mut pos = self.pos;
+        let mut max_blank = 0usize;
+        while pos < self.bytes.len() {
+            let spaces = self.bytes[pos..].iter().take_while(|&&b| b == b' ').count();
+            let after = pos + spaces;
+            if self.at(after).is_none_or(is_break) {
+                max_blank = max_blank.max(spaces);
+                pos = after + newline_len(self.bytes, after);
+                if after >= self.bytes.len() {
+                    break;
+                }
+                continue;
+            }
+            if spaces == 0 && is_document_marker(self.bytes, pos) {
+                break;
+            }
+            let spaces = spaces as i32;
+            if spaces > n {
+                if (max_blank as i32) > spaces {
+                    self.error(
+                        header_start,
+                        header_start + 1,
+                        "leading blank lines of a block scalar are more indented than its text",
+                    );
+                }
+                return spaces;
+            }
+            break;
+        }
+        (max_blank as i32).max(n + 1).max(1)
+    }
+
+    // ---- scalars and aliases ----
+
+    /// A plain scalar; multi-line unless `single_line` (implicit keys).
+    fn plain_scalar(&mut self, n: i32, flow: bool, single_line: bool) {
+        self.start(PLAIN_SCALAR);
+        let end = scan_plain_line(self.bytes, self.pos, flow);
+        if end > self.pos {
+            self.bump(PLAIN_TEXT, end);
+        } else {
+            self.error_bytes(1, "unexpected character");
+        }
+        while !single_line {
+            let Some(next) = self.plain_continuation(n, flow) else {
+                break;
+            };
+            self.eat_trivia_to(next);
+            let end = scan_plain_line(self.bytes, self.pos, flow);
+            self.bump(PLAIN_TEXT, end);
+        }
+        self.finish();
+    }
+
+    /// Where the next line of a multi-line plain scalar starts, if it has one.
+    fn plain_continuation(&self, n: i32, flow: bool) -> Option<usize> {
+        let b = self.bytes;
+        let mut pos = skip_space_tab(b, self.pos);
+        if !b.get(pos).copied().is_some_and(is_break) {
+            return None;
+        }
+        loop {
+            pos += newline_len(b, pos);
+            let line = pos;
+            let spaces = b[line..].iter().take_while(|&&c| c == b' ').count();
+            let content = skip_space_tab(b, line);
+            match b.get(content) {
+                None => return None,
+                Some(&c) if is_break(c) => {
+                    pos = content;
+                    continue;
+                }
+                Some(b'#') => return None,
+                Some(_) => {}
+            }
+            if spaces == 0 && is_document_marker(b, line) {
+                return None;
+            }
+            if !flow && (spaces as i32) <= n {
+                return None;
+            }
+            if flow && n >= 0 && (spaces as i32) <= n {
+                return None;
+            }
+            let c = b[content];
+            if c == b':' && is_blank_or_end(b.get(content + 1).copied()) {
+                return None;
+            }
+            if flow
+                && (is_flow_indicator(c)
+                    || (c == b':' && b.get(content + 1).copied().is_some_and(is_flow_indicator)))
+            {
+                return None;
+            }
+            if scan_plain_line(b, content, flow) == content {
+                return None;
+            }
+            return Some(content);
+        }
+    }
+
+    fn quoted(&mut self, n: i32, single: bool) {
+        let (node, token) = if single {
+            (SINGLE_QUOTED_SCALAR, SINGLE_QUOTED)
+        } else {
+            (DOUBLE_QUOTED_SCALAR, DOUBLE_QUOTED)
+        };
+        self.start(node);
+        let start = self.pos;
+        let scanned = if single {
+            scan_single_quoted(self.bytes, start)
+        } else {
+            scan_double_quoted(self.bytes, start)
+        };
+        let end = match scanned {
+            Ok(end) => end,
+            Err(end) => {
+                self.error(start, start + 1, "unterminated quoted scalar");
+                end
+            }
+        };
+        self.check_quoted_lines(start, end, n);
+        if !single {
+            if let Some(at) = super::value::invalid_escape(&self.text[start..end]) {
+                self.error(
+                    start + at,
+                    start + at + 2,
+                    "invalid escape sequence in a double-quoted scalar",
+                );
+            }
+        }
+        self.bump(token, end);
+        self.finish();
+    }
+
+    /// Continuation lines of a quoted scalar must be indented past the
+    /// parent and must not look like a document marker.
+    fn check_quoted_lines(&mut self, start: usize, end: usize, n: i32) {
+        let b = self.bytes;
+        let mut i = start;
+        while i < end {
+            if is_break(b[i]) {
+                let line = i + newline_len(b, i);
+                let spaces = b[line..end].iter().take_while(|&&c| c == b' ').count();
+                let content = skip_space_tab(b, line).min(end);
+                let has_content = content < end && !is_break(b[content]);
+                if spaces == 0 && is_document_marker(b, line) {
+                    self.error(
+                        line,
+                        line + 3,
+                        "a document marker cannot appear inside a quoted scalar",
+                    );
+                } else if has_content && n >= 0 && (spaces as i32) <= n {
+                    self.error(
+                        line,
+                        content.max(line + 1),
+                        "continuation line of a quoted scalar is not indented enough",
+                    );
+                }
+                i = line;
+            } else {
+                i += 1;
+            }
+        }
+        if !self.text.is_char_boundary(end) {
+            self.error(start, start + 1, "unterminated quoted scalar");
+        }
+    }
+
+    fn alias(&mut self) {
+        self.start(ALIAS);
+        let end = scan_anchor_name(self.bytes, self.pos + 1);
+        if end == self.pos + 1 {
+            self.error(self.pos, self.pos + 1, "an alias needs a name after `*`");
+        }
+        self.bump(ALIAS_NAME, end);
+        self.finish();
+    }
+
+    /// Anchor and tag, in either order, separated by spaces.
+    fn properties(&mut self) {
+        self.start(PROPERTIES);
+        let (mut anchor, mut tag) = (false, false);
+        loop {
+            match self.cur() {
+                Some(b'&') => {
+                    let end = scan_anchor_name(self.bytes, self.pos + 1);
+                    if end == self.pos + 1 {
+                        self.error(self.pos, self.pos + 1, "an anchor needs a name after `&`");
+                    }
+                    if anchor {
+                        self.error(self.pos, end, "a node can have only one anchor");
+                    }
+                    anchor = true;
+                    self.bump(ANCHOR, end);
+                }
+                Some(b'!') => {
+                    let end = scan_tag(self.bytes, self.pos);
+                    if tag {
+                        self.error(self.pos, end, "a node can have only one tag");
+                    }
+                    tag = true;
+                    self.bump(TAG, end);
+                }
+                _ => break,
+            }
+            let ws = skip_space_tab(self.bytes, self.pos);
+            if matches!(self.at(ws), Some(b'&' | b'!')) && ws > self.pos {
+                self.bump(WHITESPACE, ws);
+            } else {
+                break;
+            }
+        }
+        self.finish();
+    }
+
+    // ---- flow collections ----
+
+    /// Whitespace, comments and line breaks inside a flow collection.
+    /// Continuation lines must be indented past the enclosing block `n`.
+    fn flow_trivia(&mut self, n: i32) {
+        loop {
+            let ws = skip_space_tab(self.bytes, self.pos);
+            if ws > self.pos {
+                self.bump(WHITESPACE, ws);
+            }
+            match self.cur() {
+                Some(b'#') => {
+                    let separated =
+                        self.pos == self.line_start || is_space_or_tab(self.bytes[self.pos - 1]);
+                    if !separated {
+                        self.error(
+                            self.pos,
+                            self.pos + 1,
+                            "a comment needs whitespace before the `#`",
+                        );
+                    }
+                    self.bump(COMMENT, line_end(self.bytes, self.pos));
+                }
+                Some(b) if is_break(b) => {
+                    let nl = newline_len(self.bytes, self.pos);
+                    self.bump(NEWLINE, self.pos + nl);
+                    let spaces = self.bytes[self.pos..]
+                        .iter()
+                        .take_while(|&&c| c == b' ')
+                        .count();
+                    let content = skip_space_tab(self.bytes, self.pos);
+                    let has_content = self.at(content).is_some_and(|c| !is_break(c) && c != b'#');
+                    if has_content && is_document_marker(self.bytes, self.pos) {
+                        return;
+                    }
+                    if has_content && n >= 0 && (spaces as i32) <= n {
+                        self.error(
+                            self.pos,
+                            content.max(self.pos + 1),
+                            "flow collection content is not indented enough",
+                        );
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn at_flow_end(&self) -> bool {
+        match self.cur() {
+            None => true,
+            Some(_) => self.pos == self.line_start && is_document_marker(self.bytes, self.pos),
+        }
+    }
+
+    fn flow_seq(&mut self, n: i32) {
+        self.start(FLOW_SEQ);
+        let open = self.pos;
+        self.bump(L_BRACKET, self.pos + 1);
+        loop {
+            self.flow_trivia(n);
+            if self.at_flow_end() {
+                self.error(open, open + 1, "unclosed `[`: add the matching `]`");
+                break;
+            }
+            match self.cur() {
+                Some(b']') => {
+                    self.bump(R_BRACKET, self.pos + 1);
+                    break;
+                }
+                Some(b',' | b'}') => self.error_bytes(1, "unexpected character in a flow sequence"),
+                _ => self.flow_seq_entry(n),
+            }
+        }
+        self.finish();
+    }
+
+    fn flow_seq_entry(&mut self, n: i32) {
+        self.start(FLOW_SEQ_ENTRY);
+        let checkpoint = self.builder.checkpoint();
+        let explicit = self.cur() == Some(b'?') && self.flow_indicator_follows(self.pos);
+        if explicit {
+            self.start(FLOW_MAP_ENTRY);
+            self.start(MAP_KEY);
+            self.bump(QUESTION, self.pos + 1);
+            self.flow_trivia(n);
+            if !matches!(self.cur(), Some(b':' | b',' | b']') | None) {
+                self.flow_node(n);
+            }
+            self.flow_trivia(n);
+            self.finish();
+            self.flow_pair_value(n, b']');
+            self.finish();
+        } else if self.cur() == Some(b':') && self.flow_indicator_follows(self.pos) {
+            self.start(FLOW_MAP_ENTRY);
+            self.start(MAP_KEY);
+            self.finish();
+            self.flow_pair_value(n, b']');
+            self.finish();
+        } else {
+            let key_line = self.line_start;
+            let json_like = matches!(self.cur(), Some(b'"' | b'\'' | b'[' | b'{'))
+                || self.props_then_json_like();
+            self.flow_node(n);
+            self.flow_trivia(n);
+            let is_pair =
+                self.cur() == Some(b':') && (json_like || self.flow_indicator_follows(self.pos));
+            if is_pair {
+                if self.line_start != key_line {
+                    self.error(
+                        self.pos,
+                        self.pos + 1,
+                        "an implicit key in a flow sequence must be on one line",
+                    );
+                }
+                self.builder
+                    .start_node_at(checkpoint, FLOW_MAP_ENTRY.into());
+                self.builder.start_node_at(checkpoint, MAP_KEY.into());
+                self.finish();
+                self.flow_pair_value(n, b']');
+                self.finish();
+            }
+        }
+        self.flow_trivia(n);
+        match self.cur() {
+            Some(b',') => self.bump(COMMA, self.pos + 1),
+            Some(b']') => {}
+            _ if self.at_flow_end() => {}
+            _ => self.error_bytes(1, "expected `,` or `]` in a flow sequence"),
+        }
+        self.finish();
+    }
+
+    /// Whether the `?` / `:` at `pos` is an indicator inside a flow collection.
+    fn flow_indicator_follows(&self, pos: usize) -> bool {
+        let next = self.at(pos + 1);
+        is_blank_or_end(next) || next.is_some_and(is_flow_indicator)
+    }
+
+    fn props_then_json_like(&self) -> bool {
+        let mut pos = self.pos;
+        loop {
+            match self.at(pos) {
+                Some(b'&') => pos = scan_anchor_name(self.bytes, pos + 1),
+                Some(b'!') => pos = scan_tag(self.bytes, pos),
+                Some(b'"' | b'\'' | b'[' | b'{') => return pos != self.pos,
+                _ => return false,
+            }
+            pos = skip_space_tab(self.bytes, pos);
+        }
+    }
+
+    /// `: value` of a flow pair, if present (the `:` is at the cursor).
+    fn flow_pair_value(&mut self, n: i32, close: u8) {
+        if self.cur() != Some(b':') {
+            return;
+        }
+        self.start(MAP_VALUE);
+        self.bump(COLON, self.pos + 1);
+        self.flow_trivia(n);
+        if !self.at_flow_end() && !matches!(self.cur(), Some(b',')) && self.cur() != Some(close) {
+            self.flow_node(n);
+        }
+        self.finish();
+    }
+
+    fn flow_map(&mut self, n: i32) {
+        self.start(FLOW_MAP);
+        let open = self.pos;
+        self.bump(L_BRACE, self.pos + 1);
+        loop {
+            self.flow_trivia(n);
+            if self.at_flow_end() {
+                self.error(open, open + 1, "unclosed `{`: add the matching `}`");
+                break;
+            }
+            match self.cur() {
+                Some(b'}') => {
+                    self.bump(R_BRACE, self.pos + 1);
+                    break;
+                }
+                Some(b',' | b']') => self.error_bytes(1, "unexpected character in a flow mapping"),
+                _ => self.flow_map_entry(n),
+            }
+        }
+        self.finish();
+    }
+
+    fn flow_map_entry(&mut self, n: i32) {
+        self.start(FLOW_MAP_ENTRY);
+        self.start(MAP_KEY);
+        if self.cur() == Some(b'?') && self.flow_indicator_follows(self.pos) {
+            self.bump(QUESTION, self.pos + 1);
+            self.flow_trivia(n);
+        }
+        let json_like =
+            matches!(self.cur(), Some(b'"' | b'\'' | b'[' | b'{')) || self.props_then_json_like();
+        let colon_here = self.cur() == Some(b':') && self.flow_indicator_follows(self.pos);
+        if !colon_here && !matches!(self.cur(), Some(b',' | b'}') | None) {
+            self.flow_node(n);
+        }
+        self.flow_trivia(n);
+        self.finish();
+        if self.cur() == Some(b':')
+            && (json_like || colon_here || self.flow_indicator_follows(self.pos))
+        {
+            self.flow_pair_value(n, b'}');
+        }
+        self.flow_trivia(n);
+        match self.cur() {
+            Some(b',') => self.bump(COMMA, self.pos + 1),
+            Some(b'}') => {}
+            _ if self.at_flow_end() => {}
+            _ => self.error_bytes(1, "expected `,` or `}` in a flow mapping"),
+        }
+        self.finish();
+    }
+
+    /// A node inside a flow collection.
+    fn flow_node(&mut self, n: i32) {
+        let mut had_props = false;
+        if matches!(self.cur(), Some(b'&' | b'!')) {
+            self.properties();
+            had_props = true;
+            let before = self.pos;
+            self.flow_trivia(n);
+            if self.pos > before && matches!(self.cur(), Some(b',' | b']' | b'}' | b':')) {
+                return;
+            }
+        }
+        match self.cur() {
+            Some(b'[') => self.flow_seq(n),
+            Some(b'{') => self.flow_map(n),
+            Some(b'"') => self.quoted(n, false),
+            Some(b'\'') => self.quoted(n, true),
+            Some(b'*') => self.alias(),
+            Some(_) if can_start_plain(self.bytes, self.pos, true) => {
+                self.plain_scalar(n, true, false)
+            }
+            Some(b',' | b']' | b'}') if had_props => {}
+            Some(_) if !self.at_flow_end() => {
+                self.error_bytes(1, "unexpected character in a flow collection")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// End of a flow collection that closes on the line where it opens.
+fn scan_flow_on_line(b: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut pos = start;
+    while let Some(&c) = b.get(pos) {
+        match c {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(pos + 1);
+                }
+            }
+            b'"' => {
+                let end = scan_double_quoted(b, pos).ok()?;
+                if b[pos..end].iter().any(|&c| is_break(c)) {
+                    return None;
+                }
+                pos = end;
+                continue;
+            }
+            b'\'' => {
+                let end = scan_single_quoted(b, pos).ok()?;
+                if b[pos..end].iter().any(|&c| is_break(c)) {
+                    return None;
+                }
+                pos = end;
+                continue;
+            }
+            b'#' if pos > 0 && is_space_or_tab(b[pos - 1]) => return None,
+            c if is_break(c) => return None,
+            _ => {}
+        }
+        pos += 1;
+    }
+    None
 }

@@ -1,7 +1,15 @@
-//! Decoded YAML data (placeholder while the parser lands).
-use super::kind::SyntaxNode;
+//! Decoded YAML data: scalar values (escapes, folding, chomping applied),
+//! resolved under the YAML 1.2 core schema, and whole documents as data.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken};
+use super::Parse;
+use rowan::{NodeOrToken, TextRange};
+use std::collections::HashMap;
+
+use SyntaxKind::*;
+
+/// How a scalar is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScalarStyle {
     Plain,
     SingleQuoted,
@@ -10,6 +18,7 @@ pub enum ScalarStyle {
     Folded,
 }
 
+/// YAML data, as a loader under the core schema sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -18,30 +27,653 @@ pub enum Value {
     Float(f64),
     String(String),
     Seq(Vec<Value>),
+    /// Entries in source order.
     Map(Vec<(Value, Value)>),
 }
 
-pub fn scalar_style(_n: &SyntaxNode) -> ScalarStyle {
-    ScalarStyle::Plain
-}
-pub fn scalar_text(n: &SyntaxNode) -> String {
-    n.to_string()
-}
-pub fn decode_scalar(n: &SyntaxNode) -> Value {
-    Value::String(n.to_string())
-}
-
+/// Why a document could not be turned into data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct DecodeError { pub message: String, pub range: rowan::TextRange }
+pub struct DecodeError {
+    pub message: String,
+    pub range: TextRange,
+}
+
+pub fn scalar_style(node: &SyntaxNode) -> ScalarStyle {
+    match node.kind() {
+        SINGLE_QUOTED_SCALAR => ScalarStyle::SingleQuoted,
+        DOUBLE_QUOTED_SCALAR => ScalarStyle::DoubleQuoted,
+        BLOCK_SCALAR => {
+            let folded = tokens(node)
+                .find(|t| t.kind() == BLOCK_HEADER)
+                .is_some_and(|t| t.text().starts_with('>'));
+            if folded {
+                ScalarStyle::Folded
+            } else {
+                ScalarStyle::Literal
+            }
+        }
+        _ => ScalarStyle::Plain,
+    }
+}
+
+fn tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
+    node.children_with_tokens()
+        .filter_map(NodeOrToken::into_token)
+}
+
+/// The decoded string of a scalar node.
+pub fn scalar_text(node: &SyntaxNode) -> String {
+    match node.kind() {
+        PLAIN_SCALAR => plain_text(node),
+        SINGLE_QUOTED_SCALAR | DOUBLE_QUOTED_SCALAR => {
+            let raw = tokens(node)
+                .find(|t| matches!(t.kind(), SINGLE_QUOTED | DOUBLE_QUOTED))
+                .map(|t| t.text().to_string())
+                .unwrap_or_default();
+            decode_quoted(&raw, node.kind() == SINGLE_QUOTED_SCALAR)
+        }
+        BLOCK_SCALAR => block_text(node),
+        _ => String::new(),
+    }
+}
+
+/// Lines of a plain scalar joined by YAML line folding.
+fn plain_text(node: &SyntaxNode) -> String {
+    let mut out = String::new();
+    let mut breaks = 0usize;
+    for tok in tokens(node) {
+        match tok.kind() {
+            PLAIN_TEXT => {
+                if !out.is_empty() {
+                    match breaks {
+                        0 => {}
+                        1 => out.push(' '),
+                        n => out.extend(std::iter::repeat_n('\n', n - 1)),
+                    }
+                }
+                out.push_str(tok.text());
+                breaks = 0;
+            }
+            NEWLINE => breaks += 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Decodes the text of a quoted scalar, quotes included.
+pub fn decode_quoted(raw: &str, single: bool) -> String {
+    let inner = raw.get(1..).unwrap_or("");
+    let inner = match inner.strip_suffix(if single { '\'' } else { '"' }) {
+        Some(s) if raw.len() >= 2 => s,
+        _ => inner,
+    };
+    let mut out = String::with_capacity(inner.len());
+    // Length of `out` that trailing-whitespace trimming must not cut into
+    // (escaped whitespace is content).
+    let mut keep = 0usize;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if single && chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push('\'');
+                keep = out.len();
+            }
+            '\\' if !single => match chars.next() {
+                Some('\r') | Some('\n') => {
+                    if c == '\r' && chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    skip_line_prefix(&mut chars);
+                    keep = out.len();
+                }
+                Some(e) => {
+                    push_escape(&mut out, e, &mut chars);
+                    keep = out.len();
+                }
+                None => out.push('\\'),
+            },
+            '\r' | '\n' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                let trimmed = out.trim_end_matches([' ', '\t']).len().max(keep);
+                out.truncate(trimmed);
+                // Count the empty lines that follow.
+                let mut empty = 0;
+                loop {
+                    skip_line_prefix(&mut chars);
+                    match chars.peek() {
+                        Some('\r') | Some('\n') => {
+                            let b = chars.next();
+                            if b == Some('\r') && chars.peek() == Some(&'\n') {
+                                chars.next();
+                            }
+                            empty += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                if empty == 0 {
+                    out.push(' ');
+                } else {
+                    out.extend(std::iter::repeat_n('\n', empty));
+                }
+                keep = out.len();
+            }
+            _ => {
+                out.push(c);
+                if c != ' ' && c != '\t' {
+                    keep = out.len();
+                }
+            }
+        }
+    }
+    out
+}
+
+fn skip_line_prefix(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while matches!(chars.peek(), Some(' ') | Some('\t')) {
+        chars.next();
+    }
+}
+
+fn push_escape(out: &mut String, e: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let hex = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, n: usize| {
+        let s: String = chars.by_ref().take(n).collect();
+        u32::from_str_radix(&s, 16).ok().and_then(char::from_u32)
+    };
+    let decoded = match e {
+        '0' => Some('\0'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        't' | '\t' => Some('\t'),
+        'n' => Some('\n'),
+        'v' => Some('\x0b'),
+        'f' => Some('\x0c'),
+        'r' => Some('\r'),
+        'e' => Some('\x1b'),
+        ' ' => Some(' '),
+        '"' => Some('"'),
+        '/' => Some('/'),
+        '\\' => Some('\\'),
+        'N' => Some('\u{85}'),
+        '_' => Some('\u{a0}'),
+        'L' => Some('\u{2028}'),
+        'P' => Some('\u{2029}'),
+        'x' => hex(chars, 2),
+        'u' => hex(chars, 4),
+        'U' => hex(chars, 8),
+        _ => None,
+    };
+    match decoded {
+        Some(c) => out.push(c),
+        None => {
+            out.push('\\');
+            out.push(e);
+        }
+    }
+}
+
+/// Whether a double-quoted scalar's escapes are all valid.
+pub(crate) fn invalid_escape(raw: &str) -> Option<usize> {
+    let b = raw.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            let Some(&e) = b.get(i + 1) else {
+                return Some(i);
+            };
+            let need = match e {
+                b'x' => 2,
+                b'u' => 4,
+                b'U' => 8,
+                b'0' | b'a' | b'b' | b't' | b'\t' | b'n' | b'v' | b'f' | b'r' | b'e' | b' '
+                | b'"' | b'/' | b'\\' | b'N' | b'_' | b'L' | b'P' | b'\n' | b'\r' => 0,
+                _ => return Some(i),
+            };
+            let digits = b.get(i + 2..i + 2 + need);
+            if digits.is_none_or(|d| !d.iter().all(u8::is_ascii_hexdigit)) {
+                return Some(i);
+            }
+            i += 2 + need;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+enum BlockLine<'t> {
+    Text(&'t str),
+    Empty,
+}
+
+/// Decodes a literal or folded block scalar from its per-line tokens.
+fn block_text(node: &SyntaxNode) -> String {
+    let mut header = "";
+    let mut lines: Vec<(BlockLine<'_>, bool)> = Vec::new();
+    let toks: Vec<SyntaxToken> = tokens(node).collect();
+    let mut after_header_break = false;
+    let mut current: Option<BlockLine<'_>> = None;
+    for tok in &toks {
+        match tok.kind() {
+            BLOCK_HEADER => header = tok.text(),
+            NEWLINE if !after_header_break => after_header_break = true,
+            _ if !after_header_break => {}
+            BLOCK_TEXT => current = Some(BlockLine::Text(tok.text())),
+            BLOCK_INDENT | WHITESPACE => {
+                current.get_or_insert(BlockLine::Empty);
+            }
+            NEWLINE => lines.push((current.take().unwrap_or(BlockLine::Empty), true)),
+            _ => {}
+        }
+    }
+    if let Some(line) = current.take() {
+        lines.push((line, false));
+    }
+    let folded = header.starts_with('>');
+    let chomp = if header.contains('-') {
+        Chomp::Strip
+    } else if header.contains('+') {
+        Chomp::Keep
+    } else {
+        Chomp::Clip
+    };
+    let last_text = lines
+        .iter()
+        .rposition(|(l, _)| matches!(l, BlockLine::Text(_)));
+    let (content, trailing) = match last_text {
+        Some(i) => lines.split_at(i + 1),
+        None => lines.split_at(0),
+    };
+    let mut out = String::new();
+    if folded {
+        let mut prev_more: Option<bool> = None;
+        let mut empties = 0usize;
+        for (line, _) in content {
+            match line {
+                BlockLine::Empty => empties += 1,
+                BlockLine::Text(s) => {
+                    let more = s.starts_with([' ', '\t']);
+                    match prev_more {
+                        None => out.extend(std::iter::repeat_n('\n', empties)),
+                        Some(false) if !more => {
+                            if empties == 0 {
+                                out.push(' ');
+                            } else {
+                                out.extend(std::iter::repeat_n('\n', empties));
+                            }
+                        }
+                        Some(_) => out.extend(std::iter::repeat_n('\n', empties + 1)),
+                    }
+                    out.push_str(s);
+                    prev_more = Some(more);
+                    empties = 0;
+                }
+            }
+        }
+    } else {
+        for (i, (line, _)) in content.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if let BlockLine::Text(s) = line {
+                out.push_str(s);
+            }
+        }
+    }
+    let final_break = content.last().is_some_and(|(_, br)| *br);
+    match chomp {
+        Chomp::Strip => {}
+        Chomp::Clip => {
+            if final_break {
+                out.push('\n');
+            }
+        }
+        Chomp::Keep => {
+            if final_break {
+                out.push('\n');
+            }
+            let extra = trailing.iter().filter(|(_, br)| *br).count();
+            out.extend(std::iter::repeat_n('\n', extra));
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Chomp {
+    Strip,
+    Clip,
+    Keep,
+}
+
+/// Resolves a plain scalar under the YAML 1.2 core schema.
+pub fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(v) = parse_int(text) {
+        return Value::Int(v);
+    }
+    if is_core_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::String(text.to_string())
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if let Some(oct) = text.strip_prefix("0o") {
+        return (!oct.is_empty() && oct.bytes().all(|c| (b'0'..=b'7').contains(&c)))
+            .then(|| i64::from_str_radix(oct, 8).ok())
+            .flatten();
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return (!hex.is_empty() && hex.bytes().all(|c| c.is_ascii_hexdigit()))
+            .then(|| i64::from_str_radix(hex, 16).ok())
+            .flatten();
+    }
+    let digits = match b.first()? {
+        b'-' | b'+' => &text[1..],
+        _ => text,
+    };
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_core_float(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - s;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The tag written on a content node (from its PROPERTIES sibling).
+fn tag_of(content: &SyntaxNode) -> Option<String> {
+    let props = content
+        .siblings(rowan::Direction::Prev)
+        .skip(1)
+        .find(|n| n.kind() == PROPERTIES)?;
+    tokens(&props)
+        .find(|t| t.kind() == TAG)
+        .map(|t| t.text().to_string())
+}
+
+/// A scalar node's value under the core schema, honouring `!!` tags.
+pub fn decode_scalar(node: &SyntaxNode) -> Value {
+    let text = scalar_text(node);
+    let tag = tag_of(node);
+    apply_tag(tag.as_deref(), text, node.kind() == PLAIN_SCALAR)
+}
+
+fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
+    match tag.map(canonical_tag) {
+        None if plain => resolve_plain(&text),
+        Some("tag:yaml.org,2002:str") | None => Value::String(text),
+        Some("tag:yaml.org,2002:null") => Value::Null,
+        Some("tag:yaml.org,2002:bool")
+        | Some("tag:yaml.org,2002:int")
+        | Some("tag:yaml.org,2002:float") => match resolve_plain(&text) {
+            Value::String(s) => Value::String(s),
+            v => v,
+        },
+        Some(_) => Value::String(text),
+    }
+}
+
+fn canonical_tag(tag: &str) -> &str {
+    match tag {
+        "!!str" | "!<tag:yaml.org,2002:str>" => "tag:yaml.org,2002:str",
+        "!!int" | "!<tag:yaml.org,2002:int>" => "tag:yaml.org,2002:int",
+        "!!float" | "!<tag:yaml.org,2002:float>" => "tag:yaml.org,2002:float",
+        "!!bool" | "!<tag:yaml.org,2002:bool>" => "tag:yaml.org,2002:bool",
+        "!!null" | "!<tag:yaml.org,2002:null>" => "tag:yaml.org,2002:null",
+        other => other,
+    }
+}
 
 /// Every document of the stream as data (an empty document is Null).
-pub fn decode_documents(parse: &super::Parse) -> Result<Vec<Value>, DecodeError> {
-    let _ = parse;
-    Ok(Vec::new())
+///
+/// Fails on the first syntax error, or on an alias to an unknown anchor.
+pub fn decode_documents(parse: &Parse) -> Result<Vec<Value>, DecodeError> {
+    if let Some(e) = parse.errors().first() {
+        return Err(DecodeError {
+            message: e.message.clone(),
+            range: e.range,
+        });
+    }
+    let root = parse.syntax();
+    let mut docs = Vec::new();
+    for doc in root.children().filter(|n| n.kind() == DOCUMENT) {
+        let explicit = tokens(&doc).any(|t| t.kind() == DOC_START);
+        let has_node = doc
+            .children()
+            .any(|n| n.kind() == PROPERTIES || n.kind().is_content_node());
+        if !explicit && !has_node {
+            continue;
+        }
+        let mut decoder = Decoder::default();
+        docs.push(decoder.slot(&doc)?);
+    }
+    Ok(docs)
+}
+
+/// Decodes the data of one node that holds properties and content.
+pub fn decode_node(slot: &SyntaxNode) -> Result<Value, DecodeError> {
+    Decoder::default().slot(slot)
+}
+
+#[derive(Default)]
+struct Decoder {
+    anchors: HashMap<String, Value>,
+}
+
+impl Decoder {
+    /// A node position (document, key, value, item): properties + content.
+    fn slot(&mut self, parent: &SyntaxNode) -> Result<Value, DecodeError> {
+        let props = parent.children().filter(|n| n.kind() == PROPERTIES).last();
+        let content = parent.children().find(|n| n.kind().is_content_node());
+        let (anchor, tag) = match &props {
+            Some(p) => (
+                tokens(p)
+                    .find(|t| t.kind() == ANCHOR)
+                    .map(|t| t.text()[1..].to_string()),
+                tokens(p)
+                    .find(|t| t.kind() == TAG)
+                    .map(|t| t.text().to_string()),
+            ),
+            None => (None, None),
+        };
+        let value = match content {
+            Some(c) => self.content(&c, tag.as_deref())?,
+            None => match tag.as_deref().map(canonical_tag) {
+                Some("tag:yaml.org,2002:str") => Value::String(String::new()),
+                _ => Value::Null,
+            },
+        };
+        if let Some(a) = anchor {
+            self.anchors.insert(a, value.clone());
+        }
+        Ok(value)
+    }
+
+    fn content(&mut self, node: &SyntaxNode, tag: Option<&str>) -> Result<Value, DecodeError> {
+        Ok(match node.kind() {
+            BLOCK_MAP | FLOW_MAP => {
+                let mut entries = Vec::new();
+                for entry in node.children() {
+                    match entry.kind() {
+                        BLOCK_MAP_ENTRY | FLOW_MAP_ENTRY => entries.push(self.entry(&entry)?),
+                        _ => {}
+                    }
+                }
+                Value::Map(entries)
+            }
+            BLOCK_SEQ | FLOW_SEQ => {
+                let mut items = Vec::new();
+                for item in node.children() {
+                    if !matches!(item.kind(), BLOCK_SEQ_ENTRY | FLOW_SEQ_ENTRY) {
+                        continue;
+                    }
+                    match item.children().find(|n| n.kind() == FLOW_MAP_ENTRY) {
+                        Some(pair) => items.push(Value::Map(vec![self.entry(&pair)?])),
+                        None => items.push(self.slot(&item)?),
+                    }
+                }
+                Value::Seq(items)
+            }
+            ALIAS => {
+                let name = tokens(node)
+                    .find(|t| t.kind() == ALIAS_NAME)
+                    .map(|t| t.text()[1..].to_string())
+                    .unwrap_or_default();
+                match self.anchors.get(&name) {
+                    Some(v) => v.clone(),
+                    None => {
+                        return Err(DecodeError {
+                            message: format!("unknown anchor `{name}`"),
+                            range: node.text_range(),
+                        })
+                    }
+                }
+            }
+            k if k.is_scalar_node() => apply_tag(tag, scalar_text(node), k == PLAIN_SCALAR),
+            _ => Value::Null,
+        })
+    }
+
+    fn entry(&mut self, entry: &SyntaxNode) -> Result<(Value, Value), DecodeError> {
+        let key = match entry.children().find(|n| n.kind() == MAP_KEY) {
+            Some(k) => self.slot(&k)?,
+            None => Value::Null,
+        };
+        let value = match entry.children().find(|n| n.kind() == MAP_VALUE) {
+            Some(v) => self.slot(&v)?,
+            None => Value::Null,
+        };
+        Ok((key, value))
+    }
 }
 
 impl Value {
-    /// JSON rendering (non-string keys are written as their YAML text).
-    pub fn to_json(&self) -> serde_json::Value { serde_json::Value::Null }
+    /// JSON rendering; a non-string key is written as its JSON text.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or_else(|| J::String(f.to_string())),
+            Value::String(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    let key = match k {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_json().to_string(),
+                    };
+                    map.insert(key, v.to_json());
+                }
+                J::Object(map)
+            }
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping whose keys are strings.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_schema() {
+        assert_eq!(resolve_plain("~"), Value::Null);
+        assert_eq!(resolve_plain("True"), Value::Bool(true));
+        assert_eq!(resolve_plain("0x1F"), Value::Int(31));
+        assert_eq!(resolve_plain("0o17"), Value::Int(15));
+        assert_eq!(resolve_plain("-12"), Value::Int(-12));
+        assert_eq!(resolve_plain("1.5e3"), Value::Float(1500.0));
+        assert_eq!(resolve_plain(".5"), Value::Float(0.5));
+        assert_eq!(resolve_plain("1e"), Value::String("1e".into()));
+        assert_eq!(resolve_plain("yes"), Value::String("yes".into()));
+    }
+
+    #[test]
+    fn quoted_folding_and_escapes() {
+        assert_eq!(decode_quoted(r#""a\tb\x41\u263A""#, false), "a\tbA\u{263a}");
+        assert_eq!(decode_quoted("\"a  \n   b\"", false), "a b");
+        assert_eq!(decode_quoted("\"a\n\n  b\"", false), "a\nb");
+        assert_eq!(decode_quoted("\"a\\\n  b\"", false), "ab");
+        assert_eq!(decode_quoted("'it''s'", true), "it's");
+    }
 }
