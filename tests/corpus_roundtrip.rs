@@ -13,7 +13,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{catch, docs_eq, docs_to_string, first_diff, format_errors, saphyr_json, Watchdog};
+use common::{
+    catch, docs_eq, docs_eq_by, docs_to_string, first_diff, format_errors, saphyr_json, Watchdog,
+};
 use kestra_fix::syntax::{self, value};
 
 /// Files of the corpus that are not valid YAML, relative to the corpus root,
@@ -147,7 +149,20 @@ fn kestra_corpus_round_trips_and_decodes() {
                 ));
             }
             Ok(theirs) => {
-                if !docs_eq(&ours, &theirs) {
+                let equal = if text.ends_with('\n') {
+                    docs_eq(&ours, &theirs)
+                } else {
+                    // saphyr 0.3 quirk: a block scalar that ends the file
+                    // with no final line break gets a "\n" anyway; the spec
+                    // (8.1.1.2, clip/keep keep the final line break only if
+                    // there is one) and PyYAML say no "\n". So in files with
+                    // no final newline, saphyr's string may have one extra
+                    // trailing "\n".
+                    docs_eq_by(&ours, &theirs, &|o, s| {
+                        o == s || s.strip_suffix('\n') == Some(o)
+                    })
+                };
+                if !equal {
                     r.oracle_mismatch.push(name.clone());
                     r.details.push(format!(
                         "--- {name}: DATA DIFFERS FROM SAPHYR\nours:\n{}\nsaphyr:\n{}{}",

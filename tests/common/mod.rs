@@ -212,11 +212,17 @@ pub fn format_errors(text: &str, errors: &[kestra_fix::syntax::SyntaxError]) -> 
 /// (key order ignored), arrays in order. Object keys match exactly, or, for
 /// keys that are numbers (a YAML non-string key written as text), by value.
 pub fn json_eq(a: &Json, b: &Json) -> bool {
+    json_eq_by(a, b, &|x, y| x == y)
+}
+
+/// [`json_eq`] with a custom equality for string values (not keys).
+pub fn json_eq_by(a: &Json, b: &Json, str_eq: &dyn Fn(&str, &str) -> bool) -> bool {
+    let json_eq = |a: &Json, b: &Json| json_eq_by(a, b, str_eq);
     match (a, b) {
         (Json::Null, Json::Null) => true,
         (Json::Bool(x), Json::Bool(y)) => x == y,
         (Json::Number(x), Json::Number(y)) => num_eq(x, y),
-        (Json::String(x), Json::String(y)) => x == y,
+        (Json::String(x), Json::String(y)) => str_eq(x, y),
         (Json::Array(x), Json::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
         }
@@ -263,7 +269,11 @@ pub fn docs_to_string(docs: &[Json]) -> String {
 }
 
 pub fn docs_eq(a: &[Json], b: &[Json]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_eq(x, y))
+    docs_eq_by(a, b, &|x, y| x == y)
+}
+
+pub fn docs_eq_by(a: &[Json], b: &[Json], str_eq: &dyn Fn(&str, &str) -> bool) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_eq_by(x, y, str_eq))
 }
 
 // ---------------------------------------------------------------------------
