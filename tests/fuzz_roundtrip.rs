@@ -23,7 +23,9 @@ use common::{catch, first_diff, Watchdog};
 use kestra_fix::syntax::{self, value};
 
 const DEFAULT_SEED: u64 = 0x4B35_7452_4146_4958; // "K5tRAFIX"
-const MAX_REPORTED: usize = 5;
+/// Distinct minimized failures reported, and at most this many minimized.
+const MAX_REPORTED: usize = 8;
+const MAX_MINIMIZED: usize = 40;
 
 /// xorshift64* seeded through splitmix64: tiny, fast, good enough.
 struct Rng(u64);
@@ -308,26 +310,44 @@ fn check(text: &str) -> Result<(), (Kind, String)> {
         return Err((Kind::RoundTrip, first_diff(text, &printed)));
     }
     for e in parse.errors() {
-        if usize::from(e.range.end()) > text.len() || e.range.start() > e.range.end() {
-            return Err((
-                Kind::ErrorRange,
-                format!(
-                    "error {:?} at {:?} outside the input (len {})",
-                    e.message,
-                    e.range,
-                    text.len()
-                ),
-            ));
-        }
+        check_range(text, "syntax error", &e.message, e.range)?;
     }
-    catch(|| {
-        let _ = value::decode_documents(&parse).map(|docs| {
+    let decoded = catch(|| {
+        value::decode_documents(&parse).map(|docs| {
             for d in &docs {
                 let _ = d.to_json();
             }
-        });
+        })
     })
     .map_err(|p| (Kind::DecodePanic, p))?;
+    if let Err(e) = decoded {
+        check_range(text, "decode error", &e.message, e.range)?;
+    }
+    Ok(())
+}
+
+/// A diagnostic's range must lie inside the input, on char boundaries (a
+/// consumer slices the text with it).
+fn check_range(
+    text: &str,
+    what: &str,
+    message: &str,
+    range: syntax::TextRange,
+) -> Result<(), (Kind, String)> {
+    let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+    let problem = if start > end || end > text.len() {
+        Some(format!("outside the input (len {})", text.len()))
+    } else if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        Some("splits a UTF-8 character (slicing the text with it panics)".to_string())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Err((
+            Kind::ErrorRange,
+            format!("{what} {message:?} at {start}..{end}: {problem}"),
+        ));
+    }
     Ok(())
 }
 
@@ -417,8 +437,12 @@ fn fuzz_round_trip_never_panics() {
     let watchdog = Watchdog::new(Duration::from_secs(10));
     let started = Instant::now();
     let mut bytes = 0usize;
-    let mut failures: Vec<String> = Vec::new();
+    // Distinct failures: (kind, minimized input) -> (report, mutants
+    // that reduce to it). Minimization is bounded in count and time.
+    let mut distinct: Vec<((Kind, String), String, usize)> = Vec::new();
+    let mut minimized = 0usize;
     let mut failed = 0usize;
+    let mut by_kind = [0usize; 4];
     for &seed in &seeds {
         let text = mutant(&inputs, seed);
         bytes += text.len();
@@ -429,16 +453,27 @@ fn fuzz_round_trip_never_panics() {
         watchdog.done();
         if let Err((kind, msg)) = result {
             failed += 1;
-            if failures.len() < MAX_REPORTED {
+            by_kind[kind as usize] += 1;
+            if distinct.len() < MAX_REPORTED && minimized < MAX_MINIMIZED {
+                minimized += 1;
                 watchdog.start(format!("minimizing FUZZ_CASE={seed:#x}"));
                 let small = minimize(&text, kind);
                 watchdog.done();
+                if let Some(d) = distinct.iter_mut().find(|d| d.0 == (kind, small.clone())) {
+                    d.2 += 1;
+                    continue;
+                }
                 let small_msg = check(&small).err().map(|(_, m)| m).unwrap_or_default();
-                failures.push(format!(
-                    "--- FUZZ_CASE={seed:#x}: {kind:?}: {msg}\nmutant ({} bytes): {:?}\nminimized: {small:?}\n  -> {small_msg}",
+                let shown = if text.len() > 2000 {
+                    format!("{}…", text.chars().take(2000).collect::<String>())
+                } else {
+                    text.clone()
+                };
+                let report = format!(
+                    "--- FUZZ_CASE={seed:#x}: {kind:?}: {msg}\nmutant ({} bytes): {shown:?}\nminimized: {small:?}\n  -> {small_msg}",
                     text.len(),
-                    if text.len() > 2000 { format!("{}…", text.chars().take(2000).collect::<String>()) } else { text.clone() },
-                ));
+                );
+                distinct.push(((kind, small), report, 1));
             }
         }
     }
@@ -449,13 +484,22 @@ fn fuzz_round_trip_never_panics() {
         bytes as f64 / 1e6,
         started.elapsed()
     );
-    for f in &failures {
-        println!("{f}\n");
+    if failed > 0 {
+        println!(
+            "  by kind: parse panic {}, decode panic {}, round trip {}, error range {}",
+            by_kind[Kind::ParsePanic as usize],
+            by_kind[Kind::DecodePanic as usize],
+            by_kind[Kind::RoundTrip as usize],
+            by_kind[Kind::ErrorRange as usize]
+        );
+    }
+    for (_, report, n) in &distinct {
+        println!("{report}\n  ({n} of the {minimized} minimized mutants reduce to this)\n");
     }
     assert!(
         failed == 0,
-        "{failed} of {} mutants fail (first {} shown above with seeds and minimized inputs)",
+        "{failed} of {} mutants fail ({} distinct minimized failures shown above, with seeds)",
         seeds.len(),
-        failures.len()
+        distinct.len()
     );
 }
