@@ -545,8 +545,7 @@ impl<'a> Parser<'a> {
         self.start(BLOCK_MAP);
         self.props_end = usize::MAX;
         self.block_map_entry(m);
-        loop {
-            let Some(pk) = self.peek_content() else { break };
+        while let Some(pk) = self.peek_content() {
             if self.is_marker_at(&pk) || pk.col < m {
                 break;
             }
@@ -691,8 +690,7 @@ impl<'a> Parser<'a> {
                     "bad indentation: more indented than the sequence's dashes",
                 );
                 // Keep going until the next entry of this sequence, if any.
-                loop {
-                    let Some(pk) = self.peek_content() else { break };
+                while let Some(pk) = self.peek_content() {
                     if self.is_marker_at(&pk) || pk.col <= m {
                         break;
                     }
@@ -843,13 +841,12 @@ impl<'a> Parser<'a> {
         } else {
             self.error_bytes(1, "unexpected character");
         }
-        while !single_line {
-            let Some(next) = self.plain_continuation(n, flow) else {
-                break;
-            };
-            self.eat_trivia_to(next);
-            let end = scan_plain_line(self.bytes, self.pos, flow);
-            self.bump(PLAIN_TEXT, end);
+        if !single_line {
+            while let Some(next) = self.plain_continuation(n, flow) {
+                self.eat_trivia_to(next);
+                let end = scan_plain_line(self.bytes, self.pos, flow);
+                self.bump(PLAIN_TEXT, end);
+            }
         }
         self.finish();
     }
