@@ -5,15 +5,18 @@
 
 pub mod ast;
 pub mod edit;
+pub mod emit;
 mod kind;
 mod lexer;
 mod line_index;
 mod parser;
+pub mod style;
 pub mod value;
 
 pub use kind::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
 pub use line_index::{LineCol, LineIndex};
 pub use rowan::{TextRange, TextSize};
+pub use style::Style;
 
 /// A syntax error: what is wrong, and where (byte range in the source).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -19,16 +19,50 @@
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
 use super::SyntaxError;
-use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+use rowan::{GreenNode, GreenNodeBuilder, NodeCache, TextRange, TextSize};
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// Interned tokens and small nodes, shared by the parses of one thread:
+    /// flows repeat the same keys, indentation and punctuation, so most
+    /// tokens are cache hits and the cache never has to grow from empty.
+    static CACHE: RefCell<NodeCache> = RefCell::new(NodeCache::default());
+    /// Bytes parsed since the cache was last emptied.
+    static CACHED_BYTES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Bound on what the cache can pin in memory (its entries are kept alive by
+/// the cache itself): past this many parsed bytes it starts over.
+const CACHE_RESET_BYTES: usize = 1 << 20;
 
 pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+    CACHE.with(|cache| {
+        let parsed = CACHED_BYTES.get() + text.len();
+        let mut cache = match cache.try_borrow_mut() {
+            Ok(c) => c,
+            // Re-entrant use (cannot happen today): parse without sharing.
+            Err(_) => return parse_with(text, GreenNodeBuilder::new()),
+        };
+        if parsed > CACHE_RESET_BYTES {
+            *cache = NodeCache::default();
+            CACHED_BYTES.set(text.len());
+        } else {
+            CACHED_BYTES.set(parsed);
+        }
+        parse_with(text, GreenNodeBuilder::with_cache(&mut cache))
+    })
+}
+
+fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>) {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         line_start: 0,
-        builder: GreenNodeBuilder::new(),
+        builder,
         errors: Vec::new(),
+        tag_handles: Vec::new(),
+        props_end: usize::MAX,
     };
     p.stream();
     (p.builder.finish(), p.errors)
@@ -74,6 +108,13 @@ const AFTER_DOC_START: Ctx = Ctx {
     seq_at_parent_indent: false,
 };
 
+/// Which properties a node already has.
+#[derive(Clone, Copy, Default)]
+struct Props {
+    anchor: bool,
+    tag: bool,
+}
+
 /// The next non-trivia byte after the current position.
 #[derive(Clone, Copy, Debug)]
 struct Peek {
@@ -84,16 +125,20 @@ struct Peek {
     tab_indent: bool,
 }
 
-struct Parser<'a> {
+struct Parser<'a, 'c> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     line_start: usize,
-    builder: GreenNodeBuilder<'static>,
+    builder: GreenNodeBuilder<'c>,
     errors: Vec<SyntaxError>,
+    /// Named tag handles (`!e!`) declared by the current document's %TAG.
+    tag_handles: Vec<String>,
+    /// End of the last properties, to reject properties on an alias.
+    props_end: usize,
 }
 
-impl<'a> Parser<'a> {
+impl Parser<'_, '_> {
     // ---- low-level emission ----
 
     fn at(&self, pos: usize) -> Option<u8> {
@@ -194,7 +239,7 @@ impl<'a> Parser<'a> {
     /// Ends the current line after a node: trailing trivia, then the break.
     /// A no-op when a nested node already ended the line.
     fn end_line(&mut self) {
-        if self.pos == self.line_start && self.pos > 0 {
+        if self.pos == self.line_start {
             return;
         }
         if !self.eat_inline_trivia() {
@@ -285,6 +330,7 @@ impl<'a> Parser<'a> {
 
     fn document(&mut self) {
         self.start(DOCUMENT);
+        self.tag_handles.clear();
         if self.text[self.pos..].starts_with('\u{feff}') {
             self.bump(BOM, self.pos + 3);
         }
@@ -389,6 +435,9 @@ impl<'a> Parser<'a> {
                 if parts.clone().count() != 2 {
                     self.error(start, content_end, "malformed %TAG directive");
                 }
+                if let Some(handle) = parts.next() {
+                    self.tag_handles.push(handle.to_string());
+                }
             }
             _ => {}
         }
@@ -406,14 +455,14 @@ impl<'a> Parser<'a> {
     /// parent indentation `n`. Leaves the rest of the line to the caller.
     fn block_node(&mut self, n: i32, ctx: Ctx) {
         if self.eat_inline_trivia() {
-            self.next_line_node(n, ctx);
+            self.next_line_node(n, ctx, Props::default());
         } else {
             self.same_line_node(n, ctx);
         }
     }
 
     /// The node's content starts on a later line (or the node is empty).
-    fn next_line_node(&mut self, n: i32, ctx: Ctx) {
+    fn next_line_node(&mut self, n: i32, ctx: Ctx, props: Props) {
         let Some(pk) = self.peek_content() else {
             return;
         };
@@ -426,12 +475,12 @@ impl<'a> Parser<'a> {
             return;
         }
         self.eat_trivia_to(pk.pos);
-        self.line_start_node(n, ctx, pk.tab_indent);
+        self.line_start_node(n, ctx, pk.tab_indent, props);
     }
 
     /// A node whose content starts at the current position, which is the
     /// first content of its line.
-    fn line_start_node(&mut self, n: i32, ctx: Ctx, tab_indent: bool) {
+    fn line_start_node(&mut self, n: i32, ctx: Ctx, tab_indent: bool, props: Props) {
         let col = self.col();
         if self.starts_block_collection(self.pos) {
             if tab_indent {
@@ -445,9 +494,9 @@ impl<'a> Parser<'a> {
             return;
         }
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            let props = self.properties(props);
             if self.eat_inline_trivia() {
-                self.next_line_node(n, ctx);
+                self.next_line_node(n, ctx, props);
                 return;
             }
         }
@@ -473,6 +522,17 @@ impl<'a> Parser<'a> {
     fn same_line_node(&mut self, n: i32, ctx: Ctx) {
         let col = self.col();
         if self.starts_block_collection(self.pos) {
+            let sep_start = self.bytes[..self.pos]
+                .iter()
+                .rposition(|&b| !is_space_or_tab(b))
+                .map_or(0, |i| i + 1);
+            if self.bytes[sep_start..self.pos].contains(&b'\t') {
+                self.error(
+                    self.pos,
+                    self.pos + 1,
+                    "a tab cannot separate an indicator from a nested block collection",
+                );
+            }
             if ctx.same_line == SameLine::FlowOnly {
                 let message = if self.is_seq_indicator(self.pos) {
                     "a block sequence cannot start on the same line as a key or `---`"
@@ -485,9 +545,9 @@ impl<'a> Parser<'a> {
             return;
         }
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            let props = self.properties(Props::default());
             if self.eat_inline_trivia() {
-                self.next_line_node(n, ctx);
+                self.next_line_node(n, ctx, props);
                 return;
             }
         }
@@ -515,9 +575,9 @@ impl<'a> Parser<'a> {
 
     fn block_map(&mut self, m: i32) {
         self.start(BLOCK_MAP);
+        self.props_end = usize::MAX;
         self.block_map_entry(m);
-        loop {
-            let Some(pk) = self.peek_content() else { break };
+        while let Some(pk) = self.peek_content() {
             if self.is_marker_at(&pk) || pk.col < m {
                 break;
             }
@@ -564,7 +624,7 @@ impl<'a> Parser<'a> {
             }
         } else {
             self.start(MAP_KEY);
-            if self.cur() != Some(b':') {
+            if !self.is_empty_key_colon(self.pos) {
                 self.implicit_key(m);
             }
             self.finish();
@@ -584,7 +644,7 @@ impl<'a> Parser<'a> {
     /// An implicit key: properties and a single-line flow node, then spaces.
     fn implicit_key(&mut self, m: i32) {
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            self.properties(Props::default());
             let ws = skip_space_tab(self.bytes, self.pos);
             if ws > self.pos {
                 self.bump(WHITESPACE, ws);
@@ -596,7 +656,7 @@ impl<'a> Parser<'a> {
             Some(b'[') => self.flow_seq(m),
             Some(b'{') => self.flow_map(m),
             Some(b'*') => self.alias(),
-            Some(b':') => {}
+            Some(b':') if self.is_empty_key_colon(self.pos) => {}
             _ => self.plain_scalar(m, false, true),
         }
         let ws = skip_space_tab(self.bytes, self.pos);
@@ -618,7 +678,10 @@ impl<'a> Parser<'a> {
             }
             pos = skip_space_tab(b, pos);
         }
-        let json_like;
+        if pos > start && b.get(pos) == Some(&b':') && is_blank_or_end(b.get(pos + 1).copied()) {
+            // Properties on an empty key: `!!null : a`.
+            return Some(pos);
+        }
         match *b.get(pos)? {
             b'"' | b'\'' => {
                 let end = if b[pos] == b'"' {
@@ -630,29 +693,19 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 pos = end;
-                json_like = true;
             }
-            b'[' | b'{' => {
-                pos = scan_flow_on_line(b, pos)?;
-                json_like = true;
-            }
-            b'*' => {
-                pos = scan_anchor_name(b, pos + 1);
-                json_like = false;
-            }
-            _ if can_start_plain(b, pos, false) => {
-                pos = scan_plain_line(b, pos, false);
-                json_like = false;
-            }
+            b'[' | b'{' => pos = scan_flow_on_line(b, pos)?,
+            b'*' => pos = scan_anchor_name(b, pos + 1),
+            _ if can_start_plain(b, pos, false) => pos = scan_plain_line(b, pos, false),
             _ => return None,
         }
-        let _ = json_like;
         pos = skip_space_tab(b, pos);
         (b.get(pos) == Some(&b':') && is_blank_or_end(b.get(pos + 1).copied())).then_some(pos)
     }
 
     fn block_seq(&mut self, m: i32) {
         self.start(BLOCK_SEQ);
+        self.props_end = usize::MAX;
         loop {
             self.start(BLOCK_SEQ_ENTRY);
             self.bump(DASH, self.pos + 1);
@@ -669,8 +722,7 @@ impl<'a> Parser<'a> {
                     "bad indentation: more indented than the sequence's dashes",
                 );
                 // Keep going until the next entry of this sequence, if any.
-                loop {
-                    let Some(pk) = self.peek_content() else { break };
+                while let Some(pk) = self.peek_content() {
                     if self.is_marker_at(&pk) || pk.col <= m {
                         break;
                     }
@@ -758,6 +810,13 @@ impl<'a> Parser<'a> {
                     self.bump(WHITESPACE, after);
                 }
             } else {
+                if self.at(after) == Some(b'\t') {
+                    self.error(
+                        after,
+                        after + 1,
+                        "tabs cannot be used for indentation in a block scalar",
+                    );
+                }
                 break;
             }
             let nl = newline_len(self.bytes, self.pos);
@@ -814,13 +873,12 @@ impl<'a> Parser<'a> {
         } else {
             self.error_bytes(1, "unexpected character");
         }
-        while !single_line {
-            let Some(next) = self.plain_continuation(n, flow) else {
-                break;
-            };
-            self.eat_trivia_to(next);
-            let end = scan_plain_line(self.bytes, self.pos, flow);
-            self.bump(PLAIN_TEXT, end);
+        if !single_line {
+            while let Some(next) = self.plain_continuation(n, flow) {
+                self.eat_trivia_to(next);
+                let end = scan_plain_line(self.bytes, self.pos, flow);
+                self.bump(PLAIN_TEXT, end);
+            }
         }
         self.finish();
     }
@@ -941,6 +999,17 @@ impl<'a> Parser<'a> {
     }
 
     fn alias(&mut self) {
+        let after_props = self.props_end <= self.pos
+            && self.bytes[self.props_end..self.pos]
+                .iter()
+                .all(|&b| is_space_or_tab(b) || is_break(b));
+        if after_props {
+            self.error(
+                self.pos,
+                self.pos + 1,
+                "an alias cannot have an anchor or a tag",
+            );
+        }
         self.start(ALIAS);
         let end = scan_anchor_name(self.bytes, self.pos + 1);
         if end == self.pos + 1 {
@@ -950,10 +1019,14 @@ impl<'a> Parser<'a> {
         self.finish();
     }
 
-    /// Anchor and tag, in either order, separated by spaces.
-    fn properties(&mut self) {
+    /// Anchor and tag, in either order, separated by spaces. `seen` are
+    /// the properties already given to the same node on earlier lines.
+    fn properties(&mut self, seen: Props) -> Props {
         self.start(PROPERTIES);
-        let (mut anchor, mut tag) = (false, false);
+        let Props {
+            mut anchor,
+            mut tag,
+        } = seen;
         loop {
             match self.cur() {
                 Some(b'&') => {
@@ -969,6 +1042,20 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'!') => {
                     let end = scan_tag(self.bytes, self.pos);
+                    let tag_text = &self.text[self.pos..end];
+                    let verbatim = tag_text.starts_with("!<");
+                    if let Some(second) = tag_text[1..].find('!').filter(|_| !verbatim) {
+                        let handle = &tag_text[..second + 2];
+                        if handle != "!!" && !self.tag_handles.iter().any(|h| h == handle) {
+                            self.error(
+                                self.pos,
+                                end,
+                                format!(
+                                    "tag handle `{handle}` is not declared by a %TAG directive"
+                                ),
+                            );
+                        }
+                    }
                     if tag {
                         self.error(self.pos, end, "a node can have only one tag");
                     }
@@ -977,6 +1064,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => break,
             }
+            self.props_end = self.pos;
             let ws = skip_space_tab(self.bytes, self.pos);
             if matches!(self.at(ws), Some(b'&' | b'!')) && ws > self.pos {
                 self.bump(WHITESPACE, ws);
@@ -985,6 +1073,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.finish();
+        Props { anchor, tag }
     }
 
     // ---- flow collections ----
@@ -1044,6 +1133,7 @@ impl<'a> Parser<'a> {
 
     fn flow_seq(&mut self, n: i32) {
         self.start(FLOW_SEQ);
+        self.props_end = usize::MAX;
         let open = self.pos;
         self.bump(L_BRACKET, self.pos + 1);
         loop {
@@ -1155,6 +1245,7 @@ impl<'a> Parser<'a> {
 
     fn flow_map(&mut self, n: i32) {
         self.start(FLOW_MAP);
+        self.props_end = usize::MAX;
         let open = self.pos;
         self.bump(L_BRACE, self.pos + 1);
         loop {
@@ -1209,7 +1300,7 @@ impl<'a> Parser<'a> {
     fn flow_node(&mut self, n: i32) {
         let mut had_props = false;
         if matches!(self.cur(), Some(b'&' | b'!')) {
-            self.properties();
+            self.properties(Props::default());
             had_props = true;
             let before = self.pos;
             self.flow_trivia(n);

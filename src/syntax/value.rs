@@ -271,8 +271,9 @@ fn block_text(node: &SyntaxNode) -> String {
             _ => {}
         }
     }
+    // The end of input ends a last line just as a line break would.
     if let Some(line) = current.take() {
-        lines.push((line, false));
+        lines.push((line, true));
     }
     let folded = header.starts_with('>');
     let chomp = if header.contains('-') {
@@ -520,19 +521,18 @@ struct Decoder {
 impl Decoder {
     /// A node position (document, key, value, item): properties + content.
     fn slot(&mut self, parent: &SyntaxNode) -> Result<Value, DecodeError> {
-        let props = parent.children().filter(|n| n.kind() == PROPERTIES).last();
+        // Properties may be split over lines (`&a` then `!!str`).
+        let (mut anchor, mut tag) = (None, None);
+        for props in parent.children().filter(|n| n.kind() == PROPERTIES) {
+            for t in tokens(&props) {
+                match t.kind() {
+                    ANCHOR => anchor = Some(t.text()[1..].to_string()),
+                    TAG => tag = Some(t.text().to_string()),
+                    _ => {}
+                }
+            }
+        }
         let content = parent.children().find(|n| n.kind().is_content_node());
-        let (anchor, tag) = match &props {
-            Some(p) => (
-                tokens(p)
-                    .find(|t| t.kind() == ANCHOR)
-                    .map(|t| t.text()[1..].to_string()),
-                tokens(p)
-                    .find(|t| t.kind() == TAG)
-                    .map(|t| t.text().to_string()),
-            ),
-            None => (None, None),
-        };
         let value = match content {
             Some(c) => self.content(&c, tag.as_deref())?,
             None => match tag.as_deref().map(canonical_tag) {
