@@ -177,7 +177,18 @@ impl Parser<'_, '_> {
         self.builder.finish_node();
     }
 
+    /// Records an error; the range is clamped to the text and widened to
+    /// character boundaries so it can always slice the source.
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
+        let len = self.text.len();
+        let mut start = start.min(len);
+        let mut end = end.clamp(start, len);
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
         self.errors.push(SyntaxError {
             message: message.into(),
