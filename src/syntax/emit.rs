@@ -108,7 +108,7 @@ pub fn scalar(value: &Value, preferred: ScalarStyle, flow: bool) -> Option<Strin
             }
         }
         Value::String(s) => string_scalar(s, preferred, flow),
-        Value::Seq(_) | Value::Map(_) => return None,
+        Value::Seq(_) | Value::Map(_) | Value::Tagged(..) => return None,
     })
 }
 
