@@ -1,18 +1,24 @@
 //! Whole-run benchmark: `kestra-fix --dry-run` over generated flows, as the
 //! engine runs it (discovery, parse, codemods, verify, patch rendering).
 //!
-//! `cargo bench --bench run` reports files/s. Set `KESTRA_FIX_BENCH_DIR` to
+//! `cargo bench --bench run` reports files/s (criterion's `thrpt`, in elements/s). Set `KESTRA_FIX_BENCH_DIR` to
 //! time a folder of your own instead, e.g. the shared corpus made with
 //! `python3 ../shared/tools/gen_corpus.py OUTDIR 2000 20`.
 
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kestra_fix::engine::{self, RunOptions};
 use kestra_fix::report;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-fn main() {
-    divan::main();
+criterion_group! {
+    name = benches;
+    // A sample is a whole run over 10,000 files: few samples, long budget.
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(40));
+    targets = dry_run_whole_folder
 }
+criterion_main!(benches);
 
 const FLOWS: usize = 10_000;
 
@@ -90,8 +96,7 @@ fn dry_run(dir: &Path) -> usize {
 }
 
 /// 10,000 generated flows, or the folder in `KESTRA_FIX_BENCH_DIR`.
-#[divan::bench(sample_count = 5, sample_size = 1)]
-fn dry_run_whole_folder(bencher: divan::Bencher) {
+fn dry_run_whole_folder(c: &mut Criterion) {
     let generated;
     let dir = match std::env::var_os("KESTRA_FIX_BENCH_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -103,7 +108,8 @@ fn dry_run_whole_folder(bencher: divan::Bencher) {
     let files = engine::walk::discover(std::slice::from_ref(&dir), false)
         .0
         .len();
-    bencher
-        .counter(divan::counter::ItemsCount::new(files))
-        .bench(|| dry_run(&dir));
+    let mut group = c.benchmark_group("whole-run");
+    group.throughput(Throughput::Elements(files as u64));
+    group.bench_function("dry-run", |b| b.iter(|| dry_run(&dir)));
+    group.finish();
 }

@@ -1,9 +1,12 @@
-//! Views over the CST that know Kestra: flows, plugin instances, type aliases.
+//! Views of Kestra flows over the syntax tree and decoded data: flows and
+//! plugin instances, type aliases, Pebble references, pluginDefaults.
 //!
 //! Nothing here owns the tree: every view is a handle on syntax nodes.
 
+pub mod defaults;
 pub mod flow;
 pub mod path;
+pub mod pebble;
 pub mod plugins;
 mod version;
 

@@ -75,7 +75,7 @@ pub(crate) fn can_start_plain(bytes: &[u8], pos: usize, flow: bool) -> bool {
         | b'"' | b'%' | b'@' | b'`' => false,
         b'-' | b'?' | b':' => {
             let next = bytes.get(pos + 1).copied();
-            !is_blank_or_end(next) && !(flow && next.is_some_and(is_flow_indicator))
+            !(is_blank_or_end(next) || flow && next.is_some_and(is_flow_indicator))
         }
         _ => true,
     }

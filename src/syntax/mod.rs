@@ -5,15 +5,18 @@
 
 pub mod ast;
 pub mod edit;
+pub mod emit;
 mod kind;
 mod lexer;
 mod line_index;
 mod parser;
+pub mod style;
 pub mod value;
 
 pub use kind::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
 pub use line_index::{LineCol, LineIndex};
 pub use rowan::{TextRange, TextSize};
+pub use style::Style;
 
 /// A syntax error: what is wrong, and where (byte range in the source).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +37,12 @@ impl Parse {
     /// The root STREAM node.
     pub fn syntax(&self) -> SyntaxNode {
         SyntaxNode::new_root(self.green.clone())
+    }
+
+    /// The source text, rebuilt from the tree (faster than `syntax().to_string()`,
+    /// which walks through cursors).
+    pub fn text(&self) -> String {
+        self.green.to_string()
     }
 
     pub fn green(&self) -> &rowan::GreenNode {

@@ -19,15 +19,47 @@
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
 use super::SyntaxError;
-use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+use rowan::{GreenNode, GreenNodeBuilder, NodeCache, TextRange, TextSize};
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// Interned tokens and small nodes, shared by the parses of one thread:
+    /// flows repeat the same keys, indentation and punctuation, so most
+    /// tokens are cache hits and the cache never has to grow from empty.
+    static CACHE: RefCell<NodeCache> = RefCell::new(NodeCache::default());
+    /// Bytes parsed since the cache was last emptied.
+    static CACHED_BYTES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Bound on what the cache can pin in memory (its entries are kept alive by
+/// the cache itself): past this many parsed bytes it starts over.
+const CACHE_RESET_BYTES: usize = 1 << 20;
 
 pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+    CACHE.with(|cache| {
+        let parsed = CACHED_BYTES.get() + text.len();
+        let mut cache = match cache.try_borrow_mut() {
+            Ok(c) => c,
+            // Re-entrant use (cannot happen today): parse without sharing.
+            Err(_) => return parse_with(text, GreenNodeBuilder::new()),
+        };
+        if parsed > CACHE_RESET_BYTES {
+            *cache = NodeCache::default();
+            CACHED_BYTES.set(text.len());
+        } else {
+            CACHED_BYTES.set(parsed);
+        }
+        parse_with(text, GreenNodeBuilder::with_cache(&mut cache))
+    })
+}
+
+fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>) {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         line_start: 0,
-        builder: GreenNodeBuilder::new(),
+        builder,
         errors: Vec::new(),
         tag_handles: Vec::new(),
         props_end: usize::MAX,
@@ -93,12 +125,12 @@ struct Peek {
     tab_indent: bool,
 }
 
-struct Parser<'a> {
+struct Parser<'a, 'c> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     line_start: usize,
-    builder: GreenNodeBuilder<'static>,
+    builder: GreenNodeBuilder<'c>,
     errors: Vec<SyntaxError>,
     /// Named tag handles (`!e!`) declared by the current document's %TAG.
     tag_handles: Vec<String>,
@@ -106,7 +138,7 @@ struct Parser<'a> {
     props_end: usize,
 }
 
-impl<'a> Parser<'a> {
+impl Parser<'_, '_> {
     // ---- low-level emission ----
 
     fn at(&self, pos: usize) -> Option<u8> {
@@ -145,7 +177,18 @@ impl<'a> Parser<'a> {
         self.builder.finish_node();
     }
 
+    /// Records an error; the range is clamped to the text and widened to
+    /// character boundaries so it can always slice the source.
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
+        let len = self.text.len();
+        let mut start = start.min(len);
+        let mut end = end.clamp(start, len);
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
         self.errors.push(SyntaxError {
             message: message.into(),
@@ -545,8 +588,7 @@ impl<'a> Parser<'a> {
         self.start(BLOCK_MAP);
         self.props_end = usize::MAX;
         self.block_map_entry(m);
-        loop {
-            let Some(pk) = self.peek_content() else { break };
+        while let Some(pk) = self.peek_content() {
             if self.is_marker_at(&pk) || pk.col < m {
                 break;
             }
@@ -691,8 +733,7 @@ impl<'a> Parser<'a> {
                     "bad indentation: more indented than the sequence's dashes",
                 );
                 // Keep going until the next entry of this sequence, if any.
-                loop {
-                    let Some(pk) = self.peek_content() else { break };
+                while let Some(pk) = self.peek_content() {
                     if self.is_marker_at(&pk) || pk.col <= m {
                         break;
                     }
@@ -843,13 +884,12 @@ impl<'a> Parser<'a> {
         } else {
             self.error_bytes(1, "unexpected character");
         }
-        while !single_line {
-            let Some(next) = self.plain_continuation(n, flow) else {
-                break;
-            };
-            self.eat_trivia_to(next);
-            let end = scan_plain_line(self.bytes, self.pos, flow);
-            self.bump(PLAIN_TEXT, end);
+        if !single_line {
+            while let Some(next) = self.plain_continuation(n, flow) {
+                self.eat_trivia_to(next);
+                let end = scan_plain_line(self.bytes, self.pos, flow);
+                self.bump(PLAIN_TEXT, end);
+            }
         }
         self.finish();
     }

@@ -19,7 +19,10 @@ pub enum ScalarStyle {
 }
 
 /// YAML data, as a loader under the core schema sees it.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Mappings keep source order but compare as unordered, as YAML defines
+/// them; `.nan` equals itself so untouched data always compares equal.
+#[derive(Debug, Clone)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -29,6 +32,32 @@ pub enum Value {
     Seq(Vec<Value>),
     /// Entries in source order.
     Map(Vec<(Value, Value)>),
+    /// A node with an explicit tag outside the core schema (`!env x`).
+    Tagged(String, Box<Value>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Null, Null) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (String(a), String(b)) => a == b,
+            (Seq(a), Seq(b)) => a == b,
+            (Map(a), Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(k, v)| {
+                        b.iter()
+                            .find(|(bk, _)| bk == k)
+                            .is_some_and(|(_, w)| v == w)
+                    })
+            }
+            (Tagged(t, a), Tagged(u, b)) => t == u && a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Why a document could not be turned into data.
@@ -458,6 +487,9 @@ pub fn decode_scalar(node: &SyntaxNode) -> Value {
 
 fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
     match tag.map(canonical_tag) {
+        Some(t) if !is_core_tag(t) && t != "!" => {
+            Value::Tagged(t.to_string(), Box::new(Value::String(text)))
+        }
         None if plain => resolve_plain(&text),
         Some("tag:yaml.org,2002:str") | None => Value::String(text),
         Some("tag:yaml.org,2002:null") => Value::Null,
@@ -471,6 +503,10 @@ fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
     }
 }
 
+fn is_core_tag(tag: &str) -> bool {
+    tag.starts_with("tag:yaml.org,2002:")
+}
+
 fn canonical_tag(tag: &str) -> &str {
     match tag {
         "!!str" | "!<tag:yaml.org,2002:str>" => "tag:yaml.org,2002:str",
@@ -478,6 +514,8 @@ fn canonical_tag(tag: &str) -> &str {
         "!!float" | "!<tag:yaml.org,2002:float>" => "tag:yaml.org,2002:float",
         "!!bool" | "!<tag:yaml.org,2002:bool>" => "tag:yaml.org,2002:bool",
         "!!null" | "!<tag:yaml.org,2002:null>" => "tag:yaml.org,2002:null",
+        "!!map" | "!<tag:yaml.org,2002:map>" => "tag:yaml.org,2002:map",
+        "!!seq" | "!<tag:yaml.org,2002:seq>" => "tag:yaml.org,2002:seq",
         other => other,
     }
 }
@@ -556,7 +594,7 @@ impl Decoder {
                         _ => {}
                     }
                 }
-                Value::Map(entries)
+                tagged(tag, Value::Map(entries))
             }
             BLOCK_SEQ | FLOW_SEQ => {
                 let mut items = Vec::new();
@@ -569,7 +607,7 @@ impl Decoder {
                         None => items.push(self.slot(&item)?),
                     }
                 }
-                Value::Seq(items)
+                tagged(tag, Value::Seq(items))
             }
             ALIAS => {
                 let name = tokens(node)
@@ -604,6 +642,14 @@ impl Decoder {
     }
 }
 
+/// Wraps a collection in its tag when the tag is outside the core schema.
+fn tagged(tag: Option<&str>, value: Value) -> Value {
+    match tag.map(canonical_tag) {
+        Some(t) if !is_core_tag(t) && t != "!" => Value::Tagged(t.to_string(), Box::new(value)),
+        _ => value,
+    }
+}
+
 impl Value {
     /// JSON rendering; a non-string key is written as its JSON text.
     pub fn to_json(&self) -> serde_json::Value {
@@ -616,6 +662,7 @@ impl Value {
                 .map(J::Number)
                 .unwrap_or_else(|| J::String(f.to_string())),
             Value::String(s) => J::String(s.clone()),
+            Value::Tagged(_, inner) => inner.to_json(),
             Value::Seq(items) => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Map(entries) => {
                 let mut map = serde_json::Map::new();

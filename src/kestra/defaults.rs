@@ -1,0 +1,311 @@
+//! Effective configuration of plugin instances under `pluginDefaults`,
+//! following Kestra's PluginDefaultService (see SEMANTICS.md):
+//!
+//! - a default applies to every map with a `type` whose type equals the
+//!   default's type or starts with it (a raw string prefix);
+//! - non-forced: the instance's own value wins, defaults fill what is absent;
+//!   `forced: true`: the default wins;
+//! - maps deep-merge, lists concatenate (defaults first), a null never
+//!   removes anything.
+//!
+//! It works on decoded data ([`Value`]), not on the syntax tree, so the
+//! engine can run it on the output of an independent YAML parser.
+
+use crate::syntax::value::Value;
+
+/// One flow-level default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginDefault {
+    pub type_prefix: String,
+    pub forced: bool,
+    /// The `values` mapping (key -> value).
+    pub values: Vec<(String, Value)>,
+}
+
+/// One step on the way from the flow root to a node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+pub type Path = Vec<PathSegment>;
+
+/// Renders a path as `tasks[0].taskRunner`.
+pub fn path_string(path: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSegment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// A map with a string `type`, somewhere in the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance<'v> {
+    pub path: Path,
+    pub type_name: &'v str,
+    pub map: &'v Value,
+}
+
+/// Top-level keys whose maps are not plugin instances even when they have
+/// a `type` (inputs and outputs have types like STRING; variables are
+/// user data; the defaults themselves are not instances).
+const NOT_PLUGINS: &[&str] = &[
+    "inputs",
+    "outputs",
+    "variables",
+    "labels",
+    "pluginDefaults",
+    "taskDefaults",
+];
+
+/// The flow-level defaults (`pluginDefaults`, or the old `taskDefaults`).
+pub fn flow_defaults(flow: &Value) -> Vec<PluginDefault> {
+    let list = flow
+        .get("pluginDefaults")
+        .or_else(|| flow.get("taskDefaults"));
+    let Some(Value::Seq(items)) = list else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let type_prefix = item.get("type")?.as_str()?.to_string();
+            let forced = matches!(item.get("forced"), Some(Value::Bool(true)));
+            let values = match item.get("values") {
+                Some(Value::Map(entries)) => entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Some(PluginDefault {
+                type_prefix,
+                forced,
+                values,
+            })
+        })
+        .collect()
+}
+
+/// Kestra's matching rule: exact type or raw string prefix.
+pub fn default_matches(default_type: &str, plugin_type: &str) -> bool {
+    plugin_type.starts_with(default_type)
+}
+
+/// Every plugin instance of the flow, in document order.
+pub fn instances(flow: &Value) -> Vec<Instance<'_>> {
+    let mut out = Vec::new();
+    if let Value::Map(entries) = flow {
+        for (k, v) in entries {
+            let Some(key) = k.as_str() else { continue };
+            if NOT_PLUGINS.contains(&key) {
+                continue;
+            }
+            walk(v, &mut vec![PathSegment::Key(key.to_string())], &mut out);
+        }
+    }
+    out
+}
+
+fn walk<'v>(value: &'v Value, path: &mut Path, out: &mut Vec<Instance<'v>>) {
+    match value {
+        Value::Map(entries) => {
+            if let Some(t) = value.get("type").and_then(Value::as_str) {
+                out.push(Instance {
+                    path: path.clone(),
+                    type_name: t,
+                    map: value,
+                });
+            }
+            for (k, v) in entries {
+                let Some(key) = k.as_str() else { continue };
+                path.push(PathSegment::Key(key.to_string()));
+                walk(v, path, out);
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(PathSegment::Index(i));
+                walk(v, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Merges `over` onto `base`: maps deep-merge, lists concatenate (base
+/// first), a null in `over` never removes, any other value of `over` wins.
+pub fn merge(base: &Value, over: &Value) -> Value {
+    match (base, over) {
+        (Value::Map(b), Value::Map(o)) => {
+            let mut out: Vec<(Value, Value)> = b.clone();
+            for (k, v) in o {
+                match out.iter_mut().find(|(bk, _)| bk == k) {
+                    Some((_, bv)) => *bv = merge(bv, v),
+                    None => out.push((k.clone(), v.clone())),
+                }
+            }
+            Value::Map(out)
+        }
+        (Value::Seq(b), Value::Seq(o)) => Value::Seq(b.iter().chain(o).cloned().collect()),
+        (b, Value::Null) => b.clone(),
+        (_, o) => o.clone(),
+    }
+}
+
+/// The configuration an instance runs with under `defaults` (in declared
+/// order), as a mapping. `ambiguous` lists keys that two matching
+/// defaults both set, where Kestra's order is undefined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub config: Value,
+    pub ambiguous: Vec<String>,
+}
+
+pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
+    let Some(type_name) = instance.get("type").and_then(Value::as_str) else {
+        return Effective {
+            config: instance.clone(),
+            ambiguous: Vec::new(),
+        };
+    };
+    let matching: Vec<&PluginDefault> = defaults
+        .iter()
+        .filter(|d| default_matches(&d.type_prefix, type_name))
+        .collect();
+    let mut ambiguous = Vec::new();
+    for (i, a) in matching.iter().enumerate() {
+        for b in &matching[i + 1..] {
+            for (k, _) in &a.values {
+                if b.values.iter().any(|(bk, _)| bk == k) && !ambiguous.contains(k) {
+                    ambiguous.push(k.clone());
+                }
+            }
+        }
+    }
+    let as_map = |d: &PluginDefault| {
+        Value::Map(
+            d.values
+                .iter()
+                .map(|(k, v)| (Value::String(k.clone()), v.clone()))
+                .collect(),
+        )
+    };
+    let mut config = instance.clone();
+    for d in matching.iter().filter(|d| !d.forced) {
+        config = merge(&as_map(d), &config);
+    }
+    for d in matching.iter().filter(|d| d.forced) {
+        config = merge(&config, &as_map(d));
+    }
+    Effective { config, ambiguous }
+}
+
+/// Every plugin instance's path and effective configuration.
+pub fn effective_configs(flow: &Value) -> Vec<(Path, Effective)> {
+    let defaults = flow_defaults(flow);
+    instances(flow)
+        .into_iter()
+        .map(|inst| (inst.path, effective(inst.map, &defaults)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, value::decode_documents};
+
+    fn data(text: &str) -> Value {
+        decode_documents(&parse(text)).unwrap().remove(0)
+    }
+
+    const FLOW: &str = r#"
+id: f
+namespace: n
+inputs:
+  - id: x
+    type: STRING
+tasks:
+  - id: a
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands: [pip install b]
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      cpu: {cpus: 1}
+  - id: b
+    type: io.kestra.plugin.scripts.python.Commands
+    containerImage: own
+pluginDefaults:
+  - type: io.kestra.plugin.scripts.python
+    values:
+      containerImage: python:3.11
+      beforeCommands: [pip install a]
+  - type: io.kestra.plugin.scripts.runner.docker.Docker
+    forced: true
+    values:
+      cpu: {memory: 2}
+      pullPolicy: ALWAYS
+"#;
+
+    #[test]
+    fn instances_exclude_inputs_and_defaults() {
+        let flow = data(FLOW);
+        let paths: Vec<String> = instances(&flow)
+            .iter()
+            .map(|i| path_string(&i.path))
+            .collect();
+        assert_eq!(paths, ["tasks[0]", "tasks[0].taskRunner", "tasks[1]"]);
+    }
+
+    #[test]
+    fn merges_like_kestra() {
+        let flow = data(FLOW);
+        let configs = effective_configs(&flow);
+        let a = &configs[0].1.config;
+        assert_eq!(
+            a.get("containerImage").unwrap().as_str(),
+            Some("python:3.11")
+        );
+        let Some(Value::Seq(cmds)) = a.get("beforeCommands") else {
+            panic!()
+        };
+        assert_eq!(cmds.len(), 2, "lists concatenate, defaults first");
+        assert_eq!(cmds[0].as_str(), Some("pip install a"));
+        let runner = &configs[1].1.config;
+        assert_eq!(runner.get("pullPolicy").unwrap().as_str(), Some("ALWAYS"));
+        let cpu = runner.get("cpu").unwrap();
+        assert!(
+            cpu.get("cpus").is_some() && cpu.get("memory").is_some(),
+            "maps deep-merge"
+        );
+        let b = &configs[2].1.config;
+        assert_eq!(
+            b.get("containerImage").unwrap().as_str(),
+            Some("own"),
+            "task value wins"
+        );
+    }
+
+    #[test]
+    fn forced_default_wins_and_overlap_is_ambiguous() {
+        let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: a.b.C\n  k: own\npluginDefaults:\n- type: a.b\n  forced: true\n  values: {k: forced}\n- type: a.b.C\n  values: {k: other}\n";
+        let configs = effective_configs(&data(text));
+        assert_eq!(
+            configs[0].1.config.get("k").unwrap().as_str(),
+            Some("forced")
+        );
+        assert_eq!(configs[0].1.ambiguous, vec!["k".to_string()]);
+    }
+}
