@@ -32,10 +32,10 @@ pub const JSON_VERSION: u32 = 1;
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let rel = cwd
-        .as_deref()
-        .and_then(|c| abs.strip_prefix(c).ok())
-        .unwrap_or(path);
+    let Some(rel) = cwd.as_deref().and_then(|c| abs.strip_prefix(c).ok()) else {
+        // Outside the current folder: shown as given.
+        return path.to_string_lossy().into_owned();
+    };
     let parts: Vec<String> = rel
         .components()
         .filter(|c| !matches!(c, Component::CurDir))
@@ -45,6 +45,19 @@ pub fn display_path(path: &Path) -> String {
         ".".into()
     } else {
         parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_relative_to_the_current_folder() {
+        assert_eq!(display_path(Path::new("./a/./b.yaml")), "a/b.yaml");
+        let inside = std::env::current_dir().unwrap().join("x/y.yaml");
+        assert_eq!(display_path(&inside), "x/y.yaml");
+        assert_eq!(display_path(Path::new("/elsewhere/f.yaml")), "/elsewhere/f.yaml");
     }
 }
 
