@@ -48,6 +48,15 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// `PATH:LINE:COL: error: message` (or `PATH: error: message`).
+pub fn error_line(error: &Error) -> String {
+    let path = display_path(&error.path);
+    match error.position {
+        Some(p) => format!("{path}:{}:{}: error: {error}", p.line, p.col),
+        None => format!("{path}: error: {error}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,15 +66,9 @@ mod tests {
         assert_eq!(display_path(Path::new("./a/./b.yaml")), "a/b.yaml");
         let inside = std::env::current_dir().unwrap().join("x/y.yaml");
         assert_eq!(display_path(&inside), "x/y.yaml");
-        assert_eq!(display_path(Path::new("/elsewhere/f.yaml")), "/elsewhere/f.yaml");
-    }
-}
-
-/// `PATH:LINE:COL: error: message` (or `PATH: error: message`).
-pub fn error_line(error: &Error) -> String {
-    let path = display_path(&error.path);
-    match error.position {
-        Some(p) => format!("{path}:{}:{}: error: {error}", p.line, p.col),
-        None => format!("{path}: error: {error}"),
+        assert_eq!(
+            display_path(Path::new("/elsewhere/f.yaml")),
+            "/elsewhere/f.yaml"
+        );
     }
 }
