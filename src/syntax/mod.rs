@@ -68,3 +68,18 @@ pub fn parse(text: &str) -> Parse {
     let (green, errors) = parser::parse(text);
     Parse { green, errors }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_is_not_indentation() {
+        let text = "\u{feff}id: x\nnamespace: y\n";
+        let p = parse(text);
+        assert!(p.errors().is_empty(), "{:?}", p.errors());
+        assert_eq!(p.text(), text);
+        let map = p.stream().first_document().unwrap().body_mapping().unwrap();
+        assert_eq!(map.get_str("namespace").as_deref(), Some("y"));
+    }
+}

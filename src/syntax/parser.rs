@@ -344,6 +344,8 @@ impl Parser<'_, '_> {
         self.tag_handles.clear();
         if self.text[self.pos..].starts_with('\u{feff}') {
             self.bump(BOM, self.pos + 3);
+            // The BOM is not part of the first line's indentation.
+            self.line_start = self.pos;
         }
         let mut directive_start = None;
         let mut seen_yaml_directive = false;
