@@ -2,7 +2,7 @@
 //! edits, apply, re-parse, verify, repeat until nothing changes.
 
 use super::config::Settings;
-use super::data::{self, Data};
+use super::data;
 use super::error::{Error, ErrorKind};
 use super::fix::{Applicability, Fix};
 use super::suppress::Suppressions;
@@ -11,6 +11,7 @@ use super::write::write_atomic;
 use crate::codemods::FlowContext;
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
+use crate::syntax::value::Value;
 use crate::syntax::{self, LineCol, LineIndex, TextRange, TextSize};
 use std::path::{Path, PathBuf};
 
@@ -175,7 +176,7 @@ fn fix_text(
     let mut text = original.to_string();
     // Edits applied in each round, to map later positions back to `original`.
     let mut history: Vec<Vec<TextEdit>> = Vec::new();
-    let mut before_data: Option<Vec<Data>> = None;
+    let mut before_data: Option<Vec<Value>> = None;
     let mut findings = Vec::new();
     let mut created: Vec<CreatedFile> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
@@ -367,9 +368,9 @@ fn verify_round<'c>(
     verifier: &Verifier,
     text: &str,
     new_text: &str,
-    before: &[Data],
+    before: &[Value],
     taken: &[&'c Candidate],
-) -> Result<Vec<Data>, (&'c Candidate, String)> {
+) -> Result<Vec<Value>, (&'c Candidate, String)> {
     let combined = check(
         verifier,
         new_text,
@@ -398,9 +399,9 @@ fn verify_round<'c>(
 fn check(
     verifier: &Verifier,
     new_text: &str,
-    before: &[Data],
+    before: &[Value],
     changes: Vec<DataChange>,
-) -> Result<Vec<Data>, String> {
+) -> Result<Vec<Value>, String> {
     let reparsed = syntax::parse(new_text);
     if let Some(e) = reparsed.errors().first() {
         return Err(format!("the fixed text does not parse: {}", e.message));

@@ -6,15 +6,15 @@
 //! to equal the after-data. Further checks (such as "every plugin
 //! instance's effective configuration is unchanged") plug in as [`Check`]s.
 
-use super::data::Data;
 use crate::kestra::path::DataPath;
+use crate::syntax::value::Value;
 
 /// A change a fix makes to the first document's data, stated in the
 /// before-data's coordinates.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataChange {
     /// The scalar at `path` becomes `value`.
-    SetScalar { path: DataPath, value: Data },
+    SetScalar { path: DataPath, value: Value },
     /// In the mapping at `path`, key `from` becomes `to`; the value stays.
     RenameKey {
         path: DataPath,
@@ -27,7 +27,7 @@ impl DataChange {
     pub fn set_string(path: DataPath, value: impl Into<String>) -> Self {
         DataChange::SetScalar {
             path,
-            value: Data::Str(value.into()),
+            value: Value::String(value.into()),
         }
     }
 
@@ -43,14 +43,24 @@ impl DataChange {
 /// One property the after-data must have.
 pub trait Check: Send + Sync {
     /// `Err` explains, in one line, what does not hold.
-    fn check(&self, before: &[Data], after: &[Data], changes: &[DataChange]) -> Result<(), String>;
+    fn check(
+        &self,
+        before: &[Value],
+        after: &[Value],
+        changes: &[DataChange],
+    ) -> Result<(), String>;
 }
 
 /// The after-data is the before-data with exactly the declared changes.
 pub struct DeclaredChanges;
 
 impl Check for DeclaredChanges {
-    fn check(&self, before: &[Data], after: &[Data], changes: &[DataChange]) -> Result<(), String> {
+    fn check(
+        &self,
+        before: &[Value],
+        after: &[Value],
+        changes: &[DataChange],
+    ) -> Result<(), String> {
         let expected = replay(before, changes)?;
         if expected.len() != after.len() {
             return Err(format!(
@@ -96,8 +106,8 @@ impl Verifier {
 
     pub fn verify(
         &self,
-        before: &[Data],
-        after: &[Data],
+        before: &[Value],
+        after: &[Value],
         changes: &[DataChange],
     ) -> Result<(), String> {
         self.checks
@@ -108,7 +118,7 @@ impl Verifier {
 
 /// The before-data with `changes` applied. Scalar changes first, then key
 /// renames deepest first, so every path is read in before-coordinates.
-pub fn replay(before: &[Data], changes: &[DataChange]) -> Result<Vec<Data>, String> {
+pub fn replay(before: &[Value], changes: &[DataChange]) -> Result<Vec<Value>, String> {
     let mut docs = before.to_vec();
     let Some(doc) = docs.first_mut() else {
         return Err("declared changes to a file without documents".into());
@@ -123,10 +133,10 @@ pub fn replay(before: &[Data], changes: &[DataChange]) -> Result<Vec<Data>, Stri
     for change in ordered {
         match change {
             DataChange::SetScalar { path, value } => {
-                let slot = doc
-                    .get_mut(path)
+                let slot = path
+                    .lookup_mut(doc)
                     .ok_or_else(|| format!("declared change at {path}, which does not exist"))?;
-                if matches!(slot, Data::Seq(_) | Data::Map(_)) {
+                if matches!(slot, Value::Seq(_) | Value::Map(_)) {
                     return Err(format!(
                         "declared a scalar change at {path}, which is a collection"
                     ));
@@ -134,14 +144,14 @@ pub fn replay(before: &[Data], changes: &[DataChange]) -> Result<Vec<Data>, Stri
                 *slot = value.clone();
             }
             DataChange::RenameKey { path, from, to } => {
-                let Some(Data::Map(entries)) = doc.get_mut(path) else {
+                let Some(Value::Map(entries)) = path.lookup_mut(doc) else {
                     return Err(format!(
                         "declared a key rename in {path}, which is not a mapping"
                     ));
                 };
                 if entries
                     .iter()
-                    .any(|(k, _)| matches!(k, Data::Str(s) if s == to))
+                    .any(|(k, _)| matches!(k, Value::String(s) if s == to))
                 {
                     return Err(format!(
                         "renaming `{from}` to `{to}` in {path} would duplicate `{to}`"
@@ -149,11 +159,11 @@ pub fn replay(before: &[Data], changes: &[DataChange]) -> Result<Vec<Data>, Stri
                 }
                 let key = entries
                     .iter_mut()
-                    .find(|(k, _)| matches!(k, Data::Str(s) if s == from))
+                    .find(|(k, _)| matches!(k, Value::String(s) if s == from))
                     .ok_or_else(|| {
                         format!("declared a rename of `{from}` in {path}, which has no such key")
                     })?;
-                key.0 = Data::Str(to.clone());
+                key.0 = Value::String(to.clone());
             }
         }
     }
@@ -161,15 +171,15 @@ pub fn replay(before: &[Data], changes: &[DataChange]) -> Result<Vec<Data>, Stri
 }
 
 /// Where two values first differ, and how, for a one-line message.
-pub fn first_difference(want: &Data, got: &Data, path: &DataPath) -> Option<(DataPath, String)> {
+pub fn first_difference(want: &Value, got: &Value, path: &DataPath) -> Option<(DataPath, String)> {
     if want == got {
         return None;
     }
     match (want, got) {
-        (Data::Map(a), Data::Map(b)) => {
+        (Value::Map(a), Value::Map(b)) => {
             for (k, v) in a {
                 let seg_path = match k {
-                    Data::Str(s) => path.key(s.clone()),
+                    Value::String(s) => path.key(s.clone()),
                     other => path.key(other.to_string()),
                 };
                 match b.iter().find(|(k2, _)| k2 == k) {
@@ -184,12 +194,12 @@ pub fn first_difference(want: &Data, got: &Data, path: &DataPath) -> Option<(Dat
             let extra = b.iter().find(|(k, _)| !a.iter().any(|(k2, _)| k2 == k));
             extra.map(|(k, _)| (path.clone(), format!("unexpected key {}", k.brief())))
         }
-        (Data::Seq(a), Data::Seq(b)) if a.len() == b.len() => a
+        (Value::Seq(a), Value::Seq(b)) if a.len() == b.len() => a
             .iter()
             .zip(b)
             .enumerate()
             .find_map(|(i, (v, w))| first_difference(v, w, &path.index(i))),
-        (Data::Tagged(t, a), Data::Tagged(u, b)) if t == u => first_difference(a, b, path),
+        (Value::Tagged(t, a), Value::Tagged(u, b)) if t == u => first_difference(a, b, path),
         _ => Some((
             path.clone(),
             format!("expected {}, found {}", want.brief(), got.brief()),
@@ -260,7 +270,7 @@ mod tests {
     fn extra_checks_run_after_the_declared_changes() {
         struct Never;
         impl Check for Never {
-            fn check(&self, _: &[Data], _: &[Data], _: &[DataChange]) -> Result<(), String> {
+            fn check(&self, _: &[Value], _: &[Value], _: &[DataChange]) -> Result<(), String> {
                 Err("never".into())
             }
         }

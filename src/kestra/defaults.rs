@@ -11,6 +11,9 @@
 //! It works on decoded data ([`Value`]), not on the syntax tree, so the
 //! engine can run it on the output of an independent YAML parser.
 
+use super::flow::{DATA_SECTIONS, DEFAULTS_KEYS};
+use super::path::{DataPath, PathSeg};
+use super::plugins::canonical_type;
 use crate::syntax::value::Value;
 
 /// One flow-level default.
@@ -22,51 +25,13 @@ pub struct PluginDefault {
     pub values: Vec<(String, Value)>,
 }
 
-/// One step on the way from the flow root to a node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PathSegment {
-    Key(String),
-    Index(usize),
-}
-
-pub type Path = Vec<PathSegment>;
-
-/// Renders a path as `tasks[0].taskRunner`.
-pub fn path_string(path: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
 /// A map with a string `type`, somewhere in the flow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance<'v> {
-    pub path: Path,
+    pub path: DataPath,
     pub type_name: &'v str,
     pub map: &'v Value,
 }
-
-/// Top-level keys whose maps are not plugin instances even when they have
-/// a `type` (inputs and outputs have types like STRING; variables are
-/// user data; the defaults themselves are not instances).
-const NOT_PLUGINS: &[&str] = &[
-    "inputs",
-    "outputs",
-    "variables",
-    "labels",
-    "pluginDefaults",
-    "taskDefaults",
-];
 
 /// The flow-level defaults (`pluginDefaults`, or the old `taskDefaults`).
 pub fn flow_defaults(flow: &Value) -> Vec<PluginDefault> {
@@ -97,9 +62,12 @@ pub fn flow_defaults(flow: &Value) -> Vec<PluginDefault> {
         .collect()
 }
 
-/// Kestra's matching rule: exact type or raw string prefix.
+/// Kestra's matching rule: exact type or raw string prefix. A default
+/// written with an old type name is also copied to the canonical name
+/// (not the reverse).
 pub fn default_matches(default_type: &str, plugin_type: &str) -> bool {
     plugin_type.starts_with(default_type)
+        || canonical_type(default_type).is_some_and(|canonical| plugin_type.starts_with(canonical))
 }
 
 /// Every plugin instance of the flow, in document order.
@@ -108,16 +76,16 @@ pub fn instances(flow: &Value) -> Vec<Instance<'_>> {
     if let Value::Map(entries) = flow {
         for (k, v) in entries {
             let Some(key) = k.as_str() else { continue };
-            if NOT_PLUGINS.contains(&key) {
+            if DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key) {
                 continue;
             }
-            walk(v, &mut vec![PathSegment::Key(key.to_string())], &mut out);
+            walk(v, &mut DataPath::root().key(key), &mut out);
         }
     }
     out
 }
 
-fn walk<'v>(value: &'v Value, path: &mut Path, out: &mut Vec<Instance<'v>>) {
+fn walk<'v>(value: &'v Value, path: &mut DataPath, out: &mut Vec<Instance<'v>>) {
     match value {
         Value::Map(entries) => {
             if let Some(t) = value.get("type").and_then(Value::as_str) {
@@ -129,16 +97,16 @@ fn walk<'v>(value: &'v Value, path: &mut Path, out: &mut Vec<Instance<'v>>) {
             }
             for (k, v) in entries {
                 let Some(key) = k.as_str() else { continue };
-                path.push(PathSegment::Key(key.to_string()));
+                path.0.push(PathSeg::Key(key.to_string()));
                 walk(v, path, out);
-                path.pop();
+                path.0.pop();
             }
         }
         Value::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
-                path.push(PathSegment::Index(i));
+                path.0.push(PathSeg::Index(i));
                 walk(v, path, out);
-                path.pop();
+                path.0.pop();
             }
         }
         _ => {}
@@ -214,7 +182,7 @@ pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
 }
 
 /// Every plugin instance's path and effective configuration.
-pub fn effective_configs(flow: &Value) -> Vec<(Path, Effective)> {
+pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
     instances(flow)
         .into_iter()
@@ -264,7 +232,7 @@ pluginDefaults:
         let flow = data(FLOW);
         let paths: Vec<String> = instances(&flow)
             .iter()
-            .map(|i| path_string(&i.path))
+            .map(|i| i.path.to_string())
             .collect();
         assert_eq!(paths, ["tasks[0]", "tasks[0].taskRunner", "tasks[1]"]);
     }

@@ -14,7 +14,7 @@ use crate::syntax::Parse;
 /// an input's `type: STRING` names a data type, and a map under `variables`
 /// is a value the flow reads (`vars.x.type`), so renaming it would change
 /// what the flow computes.
-const DATA_SECTIONS: &[&str] = &["variables", "inputs", "outputs", "labels"];
+pub const DATA_SECTIONS: &[&str] = &["variables", "inputs", "outputs", "labels"];
 
 /// The keys that hold flow-level plugin defaults (`taskDefaults` is the
 /// pre-0.15 name Kestra still reads).

@@ -1,6 +1,7 @@
 //! Paths into a flow's data (`tasks[0].then[1].type`), shared by the CST
 //! walker that finds nodes and the verifier that checks what changed there.
 
+use crate::syntax::value::Value;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,12 +37,54 @@ impl DataPath {
         &self.0
     }
 
+    /// The value at this path in `root`, if every segment exists.
+    pub fn lookup<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        self.0.iter().try_fold(root, |node, seg| child(node, seg))
+    }
+
+    pub fn lookup_mut<'v>(&self, root: &'v mut Value) -> Option<&'v mut Value> {
+        let mut node = root;
+        for seg in &self.0 {
+            node = child_mut(node, seg)?;
+        }
+        Some(node)
+    }
+
+    pub fn parent(&self) -> Option<(DataPath, &PathSeg)> {
+        let (last, rest) = self.0.split_last()?;
+        Some((DataPath(rest.to_vec()), last))
+    }
+
     /// The first segment when it is a key: the flow section a node lives in.
     pub fn section(&self) -> Option<&str> {
         match self.0.first()? {
             PathSeg::Key(k) => Some(k),
             PathSeg::Index(_) => None,
         }
+    }
+}
+
+fn child<'v>(node: &'v Value, seg: &PathSeg) -> Option<&'v Value> {
+    match (node, seg) {
+        (Value::Map(m), PathSeg::Key(k)) => m
+            .iter()
+            .find(|(key, _)| key.as_str() == Some(k))
+            .map(|(_, v)| v),
+        (Value::Seq(s), PathSeg::Index(i)) => s.get(*i),
+        (Value::Tagged(_, inner), _) => child(inner, seg),
+        _ => None,
+    }
+}
+
+fn child_mut<'v>(node: &'v mut Value, seg: &PathSeg) -> Option<&'v mut Value> {
+    match (node, seg) {
+        (Value::Map(m), PathSeg::Key(k)) => m
+            .iter_mut()
+            .find(|(key, _)| key.as_str() == Some(k))
+            .map(|(_, v)| v),
+        (Value::Seq(s), PathSeg::Index(i)) => s.get_mut(*i),
+        (Value::Tagged(_, inner), _) => child_mut(inner, seg),
+        _ => None,
     }
 }
 

@@ -642,6 +642,40 @@ impl Decoder {
     }
 }
 
+impl std::fmt::Display for Value {
+    /// A compact flow-style rendering, for messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Seq(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Tagged(t, v) => write!(f, "{t} {v}"),
+        }
+    }
+}
+
 /// Wraps a collection in its tag when the tag is outside the core schema.
 fn tagged(tag: Option<&str>, value: Value) -> Value {
     match tag.map(canonical_tag) {
@@ -676,6 +710,16 @@ impl Value {
                 }
                 J::Object(map)
             }
+        }
+    }
+
+    /// A rendering cut to 80 characters, for messages.
+    pub fn brief(&self) -> String {
+        let s = self.to_string();
+        if s.chars().count() > 80 {
+            format!("{}...", s.chars().take(77).collect::<String>())
+        } else {
+            s
         }
     }
 
