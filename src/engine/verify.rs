@@ -6,6 +6,7 @@
 //! to equal the after-data. Further checks (such as "every plugin
 //! instance's effective configuration is unchanged") plug in as [`Check`]s.
 
+use crate::kestra::defaults::effective_configs;
 use crate::kestra::path::DataPath;
 use crate::syntax::value::Value;
 
@@ -15,12 +16,26 @@ use crate::syntax::value::Value;
 pub enum DataChange {
     /// The scalar at `path` becomes `value`.
     SetScalar { path: DataPath, value: Value },
+    /// The node at `path` (scalar or collection) becomes `value`.
+    Replace { path: DataPath, value: Value },
+    /// The mapping at `path` gains `key` (absent before) with `value`.
+    InsertKey {
+        path: DataPath,
+        key: String,
+        value: Value,
+    },
+    /// The mapping at `path` loses `key` (present before).
+    RemoveKey { path: DataPath, key: String },
     /// In the mapping at `path`, key `from` becomes `to`; the value stays.
     RenameKey {
         path: DataPath,
         from: String,
         to: String,
     },
+    /// Not a data change but a promise the verifier holds the fix to:
+    /// every plugin instance runs with the same effective configuration,
+    /// `pluginDefaults` applied, before and after.
+    SameEffectiveConfig,
 }
 
 impl DataChange {
@@ -33,9 +48,12 @@ impl DataChange {
 
     fn depth(&self) -> usize {
         match self {
-            DataChange::SetScalar { path, .. } | DataChange::RenameKey { path, .. } => {
-                path.segments().len()
-            }
+            DataChange::SetScalar { path, .. }
+            | DataChange::Replace { path, .. }
+            | DataChange::InsertKey { path, .. }
+            | DataChange::RemoveKey { path, .. }
+            | DataChange::RenameKey { path, .. } => path.segments().len(),
+            DataChange::SameEffectiveConfig => 0,
         }
     }
 }
@@ -85,6 +103,48 @@ impl Check for DeclaredChanges {
     }
 }
 
+/// Every plugin instance's effective configuration is unchanged, when a
+/// fix promised it ([`DataChange::SameEffectiveConfig`]).
+pub struct EffectiveConfig;
+
+impl Check for EffectiveConfig {
+    fn check(
+        &self,
+        before: &[Value],
+        after: &[Value],
+        changes: &[DataChange],
+    ) -> Result<(), String> {
+        if !changes.contains(&DataChange::SameEffectiveConfig) {
+            return Ok(());
+        }
+        let (Some(before), Some(after)) = (before.first(), after.first()) else {
+            return Err("a flow file without documents".into());
+        };
+        let (was, now) = (effective_configs(before), effective_configs(after));
+        if was.len() != now.len() {
+            return Err(format!(
+                "the flow had {} plugin instances, now {}",
+                was.len(),
+                now.len()
+            ));
+        }
+        for ((path, a), (path_after, b)) in was.iter().zip(&now) {
+            if path != path_after {
+                return Err(format!("plugin instance {path} moved to {path_after}"));
+            }
+            if let Some(key) = b.ambiguous.iter().find(|k| !a.ambiguous.contains(k)) {
+                return Err(format!(
+                    "{path}: two defaults now set `{key}`, and Kestra's order between them is undefined"
+                ));
+            }
+            if let Some((at, detail)) = first_difference(&a.config, &b.config, path) {
+                return Err(format!("effective configuration of {at} changed: {detail}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The checks every applied fix must pass.
 pub struct Verifier {
     checks: Vec<Box<dyn Check>>,
@@ -93,7 +153,7 @@ pub struct Verifier {
 impl Default for Verifier {
     fn default() -> Self {
         Verifier {
-            checks: vec![Box::new(DeclaredChanges)],
+            checks: vec![Box::new(DeclaredChanges), Box::new(EffectiveConfig)],
         }
     }
 }
@@ -132,6 +192,40 @@ pub fn replay(before: &[Value], changes: &[DataChange]) -> Result<Vec<Value>, St
     });
     for change in ordered {
         match change {
+            DataChange::SameEffectiveConfig => {}
+            DataChange::Replace { path, value } => {
+                let slot = path
+                    .lookup_mut(doc)
+                    .ok_or_else(|| format!("declared change at {path}, which does not exist"))?;
+                *slot = value.clone();
+            }
+            DataChange::InsertKey { path, key, value } => {
+                let Some(Value::Map(entries)) = path.lookup_mut(doc) else {
+                    return Err(format!(
+                        "declared a new key in {path}, which is not a mapping"
+                    ));
+                };
+                if entries.iter().any(|(k, _)| k.as_str() == Some(key)) {
+                    return Err(format!(
+                        "declared a new key `{key}` in {path}, which has it already"
+                    ));
+                }
+                entries.push((Value::String(key.clone()), value.clone()));
+            }
+            DataChange::RemoveKey { path, key } => {
+                let Some(Value::Map(entries)) = path.lookup_mut(doc) else {
+                    return Err(format!(
+                        "declared a removal in {path}, which is not a mapping"
+                    ));
+                };
+                let before_len = entries.len();
+                entries.retain(|(k, _)| k.as_str() != Some(key));
+                if entries.len() == before_len {
+                    return Err(format!(
+                        "declared a removal of `{key}` in {path}, which has no such key"
+                    ));
+                }
+            }
             DataChange::SetScalar { path, value } => {
                 let slot = path
                     .lookup_mut(doc)
@@ -264,6 +358,85 @@ mod tests {
         assert!(Verifier::default()
             .verify(&before, &after, &nowhere)
             .is_err());
+    }
+
+    #[test]
+    fn structural_changes_replay() {
+        let before = load(
+            "a: {x: 1, y: 2}
+b: [1]
+",
+        )
+        .unwrap();
+        let after = load(
+            "a: {y: 2, z: 3}
+b: [1, 2]
+",
+        )
+        .unwrap();
+        let a = DataPath::root().key("a");
+        let changes = vec![
+            DataChange::RemoveKey {
+                path: a.clone(),
+                key: "x".into(),
+            },
+            DataChange::InsertKey {
+                path: a.clone(),
+                key: "z".into(),
+                value: Value::Int(3),
+            },
+            DataChange::Replace {
+                path: DataPath::root().key("b"),
+                value: Value::Seq(vec![Value::Int(1), Value::Int(2)]),
+            },
+        ];
+        Verifier::default()
+            .verify(&before, &after, &changes)
+            .unwrap();
+        let wrong = vec![DataChange::RemoveKey {
+            path: a,
+            key: "nope".into(),
+        }];
+        assert!(Verifier::default()
+            .verify(&before, &before, &wrong)
+            .is_err());
+    }
+
+    #[test]
+    fn effective_configuration_promise_is_checked() {
+        let flow = |body: &str| {
+            load(&format!(
+                "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: x.y.Z\n{body}"
+            ))
+            .unwrap()
+        };
+        let before = flow("    image: i\n");
+        let hoisted = flow("pluginDefaults:\n  - type: x.y\n    values:\n      image: i\n");
+        let dropped = flow("");
+        let tasks_a = DataPath::root().key("tasks").index(0);
+        let remove = DataChange::RemoveKey {
+            path: tasks_a,
+            key: "image".into(),
+        };
+        let defaults = DataChange::InsertKey {
+            path: DataPath::root(),
+            key: "pluginDefaults".into(),
+            value: DataPath::root()
+                .key("pluginDefaults")
+                .lookup(&hoisted[0])
+                .unwrap()
+                .clone(),
+        };
+        let promise = DataChange::SameEffectiveConfig;
+        let v = Verifier::default();
+        v.verify(
+            &before,
+            &hoisted,
+            &[remove.clone(), defaults, promise.clone()],
+        )
+        .unwrap();
+        let err = v.verify(&before, &dropped, &[remove, promise]).unwrap_err();
+        assert!(err.contains("effective configuration of tasks[0]"), "{err}");
     }
 
     #[test]
