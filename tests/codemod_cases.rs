@@ -4,7 +4,10 @@
 //! only its codemod selected; the snapshot, in `snapshots/<codemod>/`,
 //! holds the diff and findings.
 //! A case's leading `# case: KEY[=VALUE]` lines set options:
-//! `unsafe-fixes`, `target-version=X.Y`.
+//! `unsafe-fixes`, `target-version=X.Y`, and `option NAME=TOML` for the
+//! codemod's own options (`# case: option min-lines=3`).
+//! Files a fix creates are written beside the case in a temp folder and
+//! shown in the snapshot after the diff.
 
 use kestra_fix::engine::config::{Config, Overrides, Settings};
 use kestra_fix::engine::process::process_file;
@@ -12,19 +15,30 @@ use kestra_fix::engine::verify::Verifier;
 use kestra_fix::report::diff::file_diff;
 use std::fmt::Write;
 
-fn overrides_for(codemod: &str, text: &str) -> Overrides {
+fn case_settings(codemod: &str, text: &str) -> (Config, Overrides) {
     let mut o = Overrides {
         select: Some(vec![codemod.to_string()]),
         ..Overrides::default()
     };
+    let mut options = toml::Table::new();
     for line in text.lines().map_while(|l| l.strip_prefix("# case:")) {
-        match line.trim().split_once('=') {
-            None if line.trim() == "unsafe-fixes" => o.unsafe_fixes = true,
+        let line = line.trim();
+        if let Some(option) = line.strip_prefix("option ") {
+            let parsed: toml::Table = option.parse().unwrap_or_else(|e| panic!("`{line}`: {e}"));
+            options.extend(parsed);
+            continue;
+        }
+        match line.split_once('=') {
+            None if line == "unsafe-fixes" => o.unsafe_fixes = true,
             Some(("target-version", v)) => o.target_version = Some(v.parse().unwrap()),
             _ => panic!("unknown case option `{line}`"),
         }
     }
-    o
+    let mut config = Config::default();
+    if !options.is_empty() {
+        config.codemod_options.insert(codemod.to_string(), options);
+    }
+    (config, o)
 }
 
 #[test]
@@ -42,14 +56,22 @@ fn codemod_cases() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(file_name);
         std::fs::write(&path, &original).unwrap();
-        let settings =
-            Settings::resolve(&Config::default(), &overrides_for(codemod, &original)).unwrap();
+        let (config, overrides) = case_settings(codemod, &original);
+        let settings = Settings::resolve(&config, &overrides).unwrap();
         let report = process_file(&path, &settings, &Verifier::default(), true);
 
         let mut snapshot = String::new();
         match &report.fixed {
             Some(fixed) => file_diff(&mut snapshot, file_name, Some(&original), fixed, false),
             None => snapshot.push_str("(no change)\n"),
+        }
+        for created in &report.created {
+            let rel = created
+                .path
+                .strip_prefix(dir.path())
+                .unwrap_or(&created.path);
+            let _ = writeln!(snapshot, "\n----- new file {} -----", rel.display());
+            snapshot.push_str(&created.contents);
         }
         snapshot.push('\n');
         for f in &report.findings {
