@@ -90,6 +90,7 @@ pub trait Codemod: Send + Sync {
 static REGISTRY: &[&dyn Codemod] = &[
     &migrate_renamed_types::MigrateRenamedTypes,
     &plugin_defaults::HoistPluginDefaults,
+    &plugin_defaults::InlinePluginDefaults,
 ];
 
 /// Every codemod, in a stable order.

@@ -7,8 +7,10 @@
 //! verifier with [`DataChange::SameEffectiveConfig`].
 
 mod hoist;
+mod inline;
 
 pub use hoist::HoistPluginDefaults;
+pub use inline::InlinePluginDefaults;
 
 use super::FlowContext;
 use crate::kestra::flow::DEFAULTS_KEYS;
