@@ -295,6 +295,20 @@ pluginDefaults:
 "#;
 
     #[test]
+    fn defaults_match_by_prefix_and_through_old_names() {
+        let old = "io.kestra.core.tasks.log.Log";
+        let new = "io.kestra.plugin.core.log.Log";
+        assert!(default_matches(old, old));
+        assert!(
+            default_matches(old, new),
+            "an old-name default is copied to the canonical name"
+        );
+        assert!(!default_matches(new, old), "not the reverse");
+        assert!(default_matches("io.kestra.plugin.core", new));
+        assert!(!default_matches("io.kestra.plugin.core", old));
+    }
+
+    #[test]
     fn instances_exclude_inputs_and_defaults() {
         let flow = data(FLOW);
         let paths: Vec<String> = instances(&flow)
