@@ -316,12 +316,11 @@ fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> O
     let what: Vec<String> = plans
         .iter()
         .map(|p| {
-            format!(
-                "`{}: {}` (on {} instances)",
-                p.key,
-                p.value.brief(),
-                p.removals.len()
-            )
+            let n = p.removals.len();
+            match &p.value {
+                Value::String(s) if s.len() <= 40 => format!("`{}: {s}` ({n} times)", p.key),
+                _ => format!("`{}` ({n} times)", p.key),
+            }
         })
         .collect();
     let message = format!(
