@@ -70,17 +70,24 @@ pub fn default_matches(default_type: &str, plugin_type: &str) -> bool {
         || canonical_type(default_type).is_some_and(|canonical| plugin_type.starts_with(canonical))
 }
 
+/// The top-level entries that can hold plugin instances.
+fn plugin_sections(flow: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    let entries = match flow {
+        Value::Map(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    entries.iter().filter_map(|(k, v)| {
+        let key = k.as_str()?;
+        let data = DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key);
+        (!data).then_some((key, v))
+    })
+}
+
 /// Every plugin instance of the flow, in document order.
 pub fn instances(flow: &Value) -> Vec<Instance<'_>> {
     let mut out = Vec::new();
-    if let Value::Map(entries) = flow {
-        for (k, v) in entries {
-            let Some(key) = k.as_str() else { continue };
-            if DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key) {
-                continue;
-            }
-            walk(v, &mut DataPath::root().key(key), &mut out);
-        }
+    for (key, v) in plugin_sections(flow) {
+        walk(v, &mut DataPath::root().key(key), &mut out);
     }
     out
 }
@@ -189,14 +196,8 @@ pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
 pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
     let mut out = Vec::new();
-    if let Value::Map(entries) = flow {
-        for (k, v) in entries {
-            let Some(key) = k.as_str() else { continue };
-            if DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key) {
-                continue;
-            }
-            resolve(v, &mut DataPath::root().key(key), &defaults, &mut out);
-        }
+    for (key, v) in plugin_sections(flow) {
+        resolve(v, &mut DataPath::root().key(key), &defaults, &mut out);
     }
     out
 }
