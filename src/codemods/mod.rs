@@ -5,6 +5,7 @@
 
 mod fetch_to_store;
 mod migrate_renamed_types;
+mod plugin_defaults;
 
 pub use crate::engine::fix::{Applicability, Fix, NewFile};
 pub use crate::engine::verify::DataChange;
@@ -89,6 +90,7 @@ pub trait Codemod: Send + Sync {
 
 static REGISTRY: &[&dyn Codemod] = &[
     &migrate_renamed_types::MigrateRenamedTypes,
+    &plugin_defaults::HoistPluginDefaults,
     &fetch_to_store::FetchToStore,
 ];
 

@@ -181,13 +181,80 @@ pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
     Effective { config, ambiguous }
 }
 
-/// Every plugin instance's path and effective configuration.
+/// Every plugin instance's path and effective configuration, resolved as
+/// Kestra builds it: defaults are injected into a plugin map, then the maps
+/// nested in the result (a `taskRunner` that came from a default included)
+/// get their own. A configuration holds its nested plugins resolved, so
+/// two flows compare equal exactly when every instance runs the same.
 pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
-    instances(flow)
-        .into_iter()
-        .map(|inst| (inst.path, effective(inst.map, &defaults)))
-        .collect()
+    let mut out = Vec::new();
+    if let Value::Map(entries) = flow {
+        for (k, v) in entries {
+            let Some(key) = k.as_str() else { continue };
+            if DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key) {
+                continue;
+            }
+            resolve(v, &mut DataPath::root().key(key), &defaults, &mut out);
+        }
+    }
+    out
+}
+
+fn resolve(
+    value: &Value,
+    path: &mut DataPath,
+    defaults: &[PluginDefault],
+    out: &mut Vec<(DataPath, Effective)>,
+) -> Value {
+    match value {
+        Value::Map(_) => {
+            let is_plugin = value.get("type").and_then(Value::as_str).is_some();
+            let slot = is_plugin.then(|| {
+                let eff = effective(value, defaults);
+                out.push((path.clone(), eff));
+                out.len() - 1
+            });
+            let merged = match slot {
+                Some(i) => out[i].1.config.clone(),
+                None => value.clone(),
+            };
+            let Value::Map(entries) = merged else {
+                unreachable!("a mapping merged with defaults stays a mapping")
+            };
+            let mut resolved = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let child = match k.as_str() {
+                    Some(key) => {
+                        path.0.push(PathSeg::Key(key.to_string()));
+                        let r = resolve(&v, path, defaults, out);
+                        path.0.pop();
+                        r
+                    }
+                    None => v,
+                };
+                resolved.push((k, child));
+            }
+            let resolved = Value::Map(resolved);
+            if let Some(i) = slot {
+                out[i].1.config = resolved.clone();
+            }
+            resolved
+        }
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    path.0.push(PathSeg::Index(i));
+                    let r = resolve(v, path, defaults, out);
+                    path.0.pop();
+                    r
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
