@@ -3,6 +3,7 @@
 //! One file per codemod; its user docs live in `codemods/<name>/README.md`
 //! (what `kestra-fix explain <name>` prints) next to its cases.
 
+mod fetch_to_store;
 mod migrate_renamed_types;
 mod plugin_defaults;
 
@@ -91,6 +92,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_renamed_types::MigrateRenamedTypes,
     &plugin_defaults::HoistPluginDefaults,
     &plugin_defaults::InlinePluginDefaults,
+    &fetch_to_store::FetchToStore,
 ];
 
 /// Every codemod, in a stable order.
