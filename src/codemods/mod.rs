@@ -95,6 +95,10 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
 ];
 
+/// Pairs of codemods that undo each other's work: running both would never
+/// converge, so selecting both is a configuration error.
+pub const OPPOSITES: &[(&str, &str)] = &[("hoist-plugin-defaults", "inline-plugin-defaults")];
+
 /// Every codemod, in a stable order.
 pub fn all() -> &'static [&'static dyn Codemod] {
     REGISTRY
