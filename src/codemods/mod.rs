@@ -4,6 +4,7 @@
 //! (what `kestra-fix explain <name>` prints) next to its cases.
 
 mod migrate_renamed_types;
+mod split_flow;
 
 pub use crate::engine::fix::{Applicability, Fix, NewFile};
 pub use crate::engine::verify::DataChange;
@@ -86,7 +87,10 @@ pub trait Codemod: Send + Sync {
     fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
 }
 
-static REGISTRY: &[&dyn Codemod] = &[&migrate_renamed_types::MigrateRenamedTypes];
+static REGISTRY: &[&dyn Codemod] = &[
+    &migrate_renamed_types::MigrateRenamedTypes,
+    &split_flow::SplitFlow,
+];
 
 /// Every codemod, in a stable order.
 pub fn all() -> &'static [&'static dyn Codemod] {
