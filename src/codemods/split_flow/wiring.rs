@@ -193,6 +193,9 @@ impl<'a> Wiring<'a> {
         refs: &[Reference],
     ) -> Option<String> {
         let in_child = matches!(site, Site::Group(_) | Site::Copied);
+        let reads_file = refs
+            .iter()
+            .any(|r| matches!(r, Reference::Function(f) if FILE_FUNCTIONS.contains(&f.as_str())));
         let mut replacement = None;
         let mut crosses = false;
         for r in refs {
@@ -227,6 +230,9 @@ impl<'a> Wiring<'a> {
                         .flatten()
                         .filter(|(t, p)| t == task && !p.is_empty());
                     let Some((task, path)) = whole else {
+                        if reads_file && in_child {
+                            continue;
+                        }
                         self.refuse(at, format!("`outputs.{task}` is read inside a larger expression (or as a whole); passed between flows it becomes a string, which could change the result"));
                         continue;
                     };
@@ -272,9 +278,6 @@ impl<'a> Wiring<'a> {
                 _ => {}
             }
         }
-        let reads_file = refs
-            .iter()
-            .any(|r| matches!(r, Reference::Function(f) if FILE_FUNCTIONS.contains(&f.as_str())));
         if crosses && reads_file && in_child {
             self.refuse(at, "reads a file produced by another child flow; Kestra lets a subflow read files of its own and its parent's execution, not of a sibling's".into());
         }
