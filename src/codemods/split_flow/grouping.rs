@@ -40,11 +40,7 @@ pub fn tasks(flow: &Flow) -> Result<Tasks, String> {
         let Some(id) = m.get_str("id") else {
             return Err("a top-level task has no `id`".into());
         };
-        top.push(TopTask {
-            item,
-            id,
-            count: 0,
-        });
+        top.push(TopTask { item, id, count: 0 });
     }
     let mut owner = HashMap::new();
     for inst in flow.plugin_instances() {
@@ -110,7 +106,8 @@ pub fn check_namespace(ns: &str) -> Result<(), String> {
     let ok = chars
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(())
     } else {

@@ -177,7 +177,11 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
             "the child flow id `{c}` would be longer than Kestra's 100 characters"
         )));
     }
-    let all_ids: BTreeSet<String> = flow.plugin_instances().iter().filter_map(|i| i.id()).collect();
+    let all_ids: BTreeSet<String> = flow
+        .plugin_instances()
+        .iter()
+        .filter_map(|i| i.id())
+        .collect();
     if let Some(c) = calls.iter().find(|c| all_ids.contains(*c)) {
         return Err(refuse(format!(
             "a task is already called `{c}`, the id the subflow call would take"
@@ -255,12 +259,18 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
     for iid in needed {
         let (node, m) = &input_items[iid];
         let ty = m.get_str("type").unwrap_or_default();
-        let optional = matches!(m.get_value("required"), Some(Node::Scalar(s)) if s.value() == "false");
+        let optional =
+            matches!(m.get_value("required"), Some(Node::Scalar(s)) if s.value() == "false");
         let at = node.text_range();
         if !PASSABLE_INPUT_TYPES.contains(&ty.as_str()) {
             refusals.push((at, format!("input `{iid}` of type `{ty}` is needed by a child, and a value of that type does not pass through a Subflow input exactly")));
         } else if m.get("dependsOn").is_some() {
-            refusals.push((at, format!("input `{iid}` is needed by a child and depends on other inputs (`dependsOn`)")));
+            refusals.push((
+                at,
+                format!(
+                    "input `{iid}` is needed by a child and depends on other inputs (`dependsOn`)"
+                ),
+            ));
         } else if optional && m.get("defaults").is_none() {
             refusals.push((at, format!("input `{iid}` is optional without a default: an absent value cannot be passed to a child exactly")));
         }
@@ -277,8 +287,8 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         .map(|r| (replace_scalar(ctx.text, &r.at.scalar, &r.value), r))
         .collect();
     let all: Vec<TextEdit> = edits.iter().map(|(e, _)| e.clone()).collect();
-    let scratch = apply_edits(ctx.text, &all)
-        .ok_or_else(|| refuse("internal: rewrites overlap".into()))?;
+    let scratch =
+        apply_edits(ctx.text, &all).ok_or_else(|| refuse("internal: rewrites overlap".into()))?;
     let scratch_parse = syntax::parse(&scratch);
     let scratch_data = decode_documents(&scratch_parse)
         .ok()
@@ -289,7 +299,10 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         if r.at.path.lookup(&scratch_data) != Some(&Value::String(r.value.clone())) {
             return Err(vec![(
                 r.at.scalar.syntax().text_range(),
-                format!("{}: the rewritten expression cannot be written exactly in this scalar's style", r.at.path),
+                format!(
+                    "{}: the rewritten expression cannot be written exactly in this scalar's style",
+                    r.at.path
+                ),
             )]);
         }
     }
@@ -300,7 +313,9 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         _ => Vec::new(),
     };
     if scratch_items.len() != tasks.top.len() {
-        return Err(refuse("internal: the rewritten tasks do not line up".into()));
+        return Err(refuse(
+            "internal: the rewritten tasks do not line up".into(),
+        ));
     }
 
     let style = Style::detect(ctx.text, &ctx.parse.syntax());
@@ -334,7 +349,8 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
             exports: &plan.exports[g],
         };
         let contents = render::child(&child, ctx.text, &scratch, &style);
-        check_child(&contents).map_err(|e| refuse(format!("internal: child flow {} {e}", g + 1)))?;
+        check_child(&contents)
+            .map_err(|e| refuse(format!("internal: child flow {} {e}", g + 1)))?;
         new_files.push(NewFile {
             path: format!("{}.yaml", child_ids[g]).into(),
             contents,

@@ -127,7 +127,10 @@ pub fn child(c: &Child, parent_text: &str, scratch: &str, style: &Style) -> Stri
             out.push('\n');
         }
         for name in &c.imports {
-            out.push_str(&format!("{pad}- id: {}\n{pad}  type: STRING\n", plain(name)));
+            out.push_str(&format!(
+                "{pad}- id: {}\n{pad}  type: STRING\n",
+                plain(name)
+            ));
         }
     }
     for node in &c.copied {
@@ -155,4 +158,3 @@ pub fn child(c: &Child, parent_text: &str, scratch: &str, style: &Style) -> Stri
     }
     out
 }
-

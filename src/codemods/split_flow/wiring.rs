@@ -163,14 +163,11 @@ impl<'a> Wiring<'a> {
             }
             let text = &value[tag.range.clone()];
             let refs = references(text);
-            match self.tag(at, site, tag.kind, tag.body, &refs) {
-                Some(new) => {
-                    out.push_str(&value[last..tag.range.start]);
-                    out.push_str(&new);
-                    last = tag.range.end;
-                    changed = true;
-                }
-                None => {}
+            if let Some(new) = self.tag(at, site, tag.kind, tag.body, &refs) {
+                out.push_str(&value[last..tag.range.start]);
+                out.push_str(&new);
+                last = tag.range.end;
+                changed = true;
             }
         }
         if changed {
@@ -218,7 +215,10 @@ impl<'a> Wiring<'a> {
                             continue;
                         }
                         Site::Copied => {
-                            self.refuse(at, format!("copied into every child, but reads `outputs.{task}`"));
+                            self.refuse(
+                                at,
+                                format!("copied into every child, but reads `outputs.{task}`"),
+                            );
                             continue;
                         }
                         Site::Group(g) => Some(g),
@@ -242,17 +242,19 @@ impl<'a> Wiring<'a> {
                             self.plan.imports[g].insert(name.clone(), producer);
                             format!("{{{{ inputs.{name} }}}}")
                         }
-                        None => format!(
-                            "{{{{ outputs.{}.outputs.{name} }}}}",
-                            self.calls[producer]
-                        ),
+                        None => {
+                            format!("{{{{ outputs.{}.outputs.{name} }}}}", self.calls[producer])
+                        }
                     });
                 }
                 Reference::Input(id) if in_child => {
                     if id.is_empty() {
                         self.refuse(at, "reads `inputs` dynamically or as a whole".into());
                     } else if !self.parent_inputs.contains(id) {
-                        self.refuse(at, format!("reads `inputs.{id}`, which the flow does not declare"));
+                        self.refuse(
+                            at,
+                            format!("reads `inputs.{id}`, which the flow does not declare"),
+                        );
                     } else {
                         match site {
                             Site::Group(g) => {
@@ -269,11 +271,16 @@ impl<'a> Wiring<'a> {
                     Site::Copied => self.plan.copied_vars = true,
                     Site::Parent => {}
                 },
-                Reference::Context(root) if in_child && CHANGES_IN_CHILD.contains(&root.as_str()) => {
+                Reference::Context(root)
+                    if in_child && CHANGES_IN_CHILD.contains(&root.as_str()) =>
+                {
                     self.refuse(at, format!("reads `{root}.*`, which means the child flow's own {root} after the split"));
                 }
                 Reference::Function(f) if in_child && f == "render" => {
-                    self.refuse(at, "calls `render(...)`, whose text could refer to anything".into());
+                    self.refuse(
+                        at,
+                        "calls `render(...)`, whose text could refer to anything".into(),
+                    );
                 }
                 _ => {}
             }
@@ -295,7 +302,13 @@ impl<'a> Wiring<'a> {
             .collect::<Vec<_>>()
             .join("_")
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
             base.insert_str(0, "v_");
