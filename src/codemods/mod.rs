@@ -6,6 +6,7 @@
 mod fetch_to_store;
 mod migrate_renamed_types;
 mod plugin_defaults;
+mod split_flow;
 
 pub use crate::engine::fix::{Applicability, Fix, NewFile};
 pub use crate::engine::verify::DataChange;
@@ -93,6 +94,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &plugin_defaults::HoistPluginDefaults,
     &plugin_defaults::InlinePluginDefaults,
     &fetch_to_store::FetchToStore,
+    &split_flow::SplitFlow,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
