@@ -17,6 +17,11 @@ pub struct ScalarAt {
 }
 
 /// Every scalar value (not key) under `node`, in document order.
+/// Output accessors that hold internal-storage files (`kestra://` URIs):
+/// handed to a task of another part, the file belongs to a sibling
+/// execution, which that task may not read.
+const FILE_OUTPUTS: &[&str] = &["uri", "uris", "outputFiles", "files"];
+
 pub fn scalars(node: &Node, path: DataPath, out: &mut Vec<ScalarAt>) {
     match node {
         Node::Scalar(s) => out.push(ScalarAt {
@@ -236,6 +241,11 @@ impl<'a> Wiring<'a> {
                         self.refuse(at, format!("`outputs.{task}` is read inside a larger expression (or as a whole); passed between flows it becomes a string, which could change the result"));
                         continue;
                     };
+                    if consumer.is_some() && path.iter().any(|p| FILE_OUTPUTS.contains(&p.as_str()))
+                    {
+                        self.refuse(at, format!("passes the file `outputs.{task}.{}` to another child flow; Kestra lets a subflow read files of its own and its parent's execution, not of a sibling's", path.join(".")));
+                        continue;
+                    }
                     let name = self.export(producer, &task, &path);
                     replacement = Some(match consumer {
                         Some(g) => {
