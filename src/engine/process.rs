@@ -346,7 +346,21 @@ fn select(
     let mut spans: Vec<TextRange> = Vec::new();
     let mut files: Vec<PathBuf> = created.iter().map(|f| f.path.clone()).collect();
     let mut taken = Vec::new();
+    // A fix that promises every instance's effective configuration is
+    // checked over the whole flow, so a round holds either such fixes only
+    // or none of them: another fix's intended change would break the
+    // promise, and the blame would land on the wrong fix.
+    let promises = |i: usize| {
+        candidates[i]
+            .fix
+            .changes
+            .contains(&DataChange::SameEffectiveConfig)
+    };
+    let round_promises = order.first().map(|&i| promises(i));
     for i in order {
+        if Some(promises(i)) != round_promises {
+            continue;
+        }
         let fix = &candidates[i].fix;
         let span = fix.edit_span();
         let overlaps = span.is_some_and(|s| spans.iter().any(|t| t.intersect(s).is_some()));

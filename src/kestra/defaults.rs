@@ -150,15 +150,26 @@ pub struct Effective {
 }
 
 pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
+    effective_skipping(instance, defaults, &[])
+}
+
+/// The defaults (by index) that apply to `type_name`, minus `skip`.
+fn matching_defaults(type_name: &str, defaults: &[PluginDefault], skip: &[usize]) -> Vec<usize> {
+    (0..defaults.len())
+        .filter(|i| !skip.contains(i) && default_matches(&defaults[*i].type_prefix, type_name))
+        .collect()
+}
+
+fn effective_skipping(instance: &Value, defaults: &[PluginDefault], skip: &[usize]) -> Effective {
     let Some(type_name) = instance.get("type").and_then(Value::as_str) else {
         return Effective {
             config: instance.clone(),
             ambiguous: Vec::new(),
         };
     };
-    let matching: Vec<&PluginDefault> = defaults
-        .iter()
-        .filter(|d| default_matches(&d.type_prefix, type_name))
+    let matching: Vec<&PluginDefault> = matching_defaults(type_name, defaults, skip)
+        .into_iter()
+        .map(|i| &defaults[i])
         .collect();
     let mut ambiguous = Vec::new();
     for (i, a) in matching.iter().enumerate() {
@@ -197,25 +208,31 @@ pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
     let mut out = Vec::new();
     for (key, v) in plugin_sections(flow) {
-        resolve(v, &mut DataPath::root().key(key), &defaults, &mut out);
+        resolve(v, &mut DataPath::root().key(key), &defaults, &[], &mut out);
     }
     out
 }
 
+/// `skip`: defaults whose own values the walk is inside. A default is not
+/// applied again within what it injected, or a default whose value holds a
+/// plugin map it matches (a `taskRunner` under a prefix default) would
+/// inject itself forever.
 fn resolve(
     value: &Value,
     path: &mut DataPath,
     defaults: &[PluginDefault],
+    skip: &[usize],
     out: &mut Vec<(DataPath, Effective)>,
 ) -> Value {
     match value {
         Value::Map(_) => {
-            let is_plugin = value.get("type").and_then(Value::as_str).is_some();
-            let slot = is_plugin.then(|| {
-                let eff = effective(value, defaults);
+            let type_name = value.get("type").and_then(Value::as_str);
+            let slot = type_name.map(|_| {
+                let eff = effective_skipping(value, defaults, skip);
                 out.push((path.clone(), eff));
                 out.len() - 1
             });
+            let applied = type_name.map_or_else(Vec::new, |t| matching_defaults(t, defaults, skip));
             let merged = match slot {
                 Some(i) => out[i].1.config.clone(),
                 None => value.clone(),
@@ -225,15 +242,22 @@ fn resolve(
             };
             let mut resolved = Vec::with_capacity(entries.len());
             for (k, v) in entries {
-                let child = match k.as_str() {
-                    Some(key) => {
-                        path.0.push(PathSeg::Key(key.to_string()));
-                        let r = resolve(&v, path, defaults, out);
-                        path.0.pop();
-                        r
-                    }
-                    None => v,
-                };
+                let child =
+                    match k.as_str() {
+                        Some(key) => {
+                            let mut inner_skip = skip.to_vec();
+                            if value.get(key) != Some(&v) {
+                                inner_skip.extend(applied.iter().filter(|&&i| {
+                                    defaults[i].values.iter().any(|(dk, _)| dk == key)
+                                }));
+                            }
+                            path.0.push(PathSeg::Key(key.to_string()));
+                            let r = resolve(&v, path, defaults, &inner_skip, out);
+                            path.0.pop();
+                            r
+                        }
+                        None => v,
+                    };
                 resolved.push((k, child));
             }
             let resolved = Value::Map(resolved);
@@ -248,7 +272,7 @@ fn resolve(
                 .enumerate()
                 .map(|(i, v)| {
                     path.0.push(PathSeg::Index(i));
-                    let r = resolve(v, path, defaults, out);
+                    let r = resolve(v, path, defaults, skip, out);
                     path.0.pop();
                     r
                 })
@@ -307,6 +331,14 @@ pluginDefaults:
         assert!(!default_matches(new, old), "not the reverse");
         assert!(default_matches("io.kestra.plugin.core", new));
         assert!(!default_matches("io.kestra.plugin.core", old));
+    }
+
+    #[test]
+    fn a_default_is_not_applied_inside_its_own_value() {
+        let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: io.kestra.plugin.scripts.python.Script\npluginDefaults:\n- type: io.kestra.plugin.scripts\n  values:\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n";
+        let configs = effective_configs(&data(text));
+        let paths: Vec<String> = configs.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(paths, ["tasks[0]", "tasks[0].taskRunner"]);
     }
 
     #[test]
