@@ -3,6 +3,7 @@
 //! One file per codemod; its user docs live in `codemods/<name>/README.md`
 //! (what `kestra-fix explain <name>` prints) next to its cases.
 
+mod extract_inline_scripts;
 mod migrate_renamed_types;
 
 pub use crate::engine::fix::{Applicability, Fix, NewFile};
@@ -86,7 +87,10 @@ pub trait Codemod: Send + Sync {
     fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
 }
 
-static REGISTRY: &[&dyn Codemod] = &[&migrate_renamed_types::MigrateRenamedTypes];
+static REGISTRY: &[&dyn Codemod] = &[
+    &migrate_renamed_types::MigrateRenamedTypes,
+    &extract_inline_scripts::ExtractInlineScripts,
+];
 
 /// Every codemod, in a stable order.
 pub fn all() -> &'static [&'static dyn Codemod] {
