@@ -60,7 +60,9 @@ fn dry_run_patch_creates_the_same_files_as_an_apply_run() {
     assert_eq!(tree(patched.path()), before, "a dry run writes nothing");
     let patch = String::from_utf8(dry.stdout).unwrap();
     assert!(
-        patch.contains("new file mode 100644\n--- /dev/null\n+++ b/flows/_files/scripts/etl/transform.py\n"),
+        patch.contains(
+            "new file mode 100644\n--- /dev/null\n+++ b/flows/_files/scripts/etl/transform.py\n"
+        ),
         "{patch}"
     );
     std::fs::write(patched.path().join("fix.patch"), &patch).unwrap();
@@ -91,7 +93,10 @@ fn dry_run_patch_creates_the_same_files_as_an_apply_run() {
     );
     let flow = String::from_utf8(after[Path::new("flows/etl.yaml")].clone()).unwrap();
     assert!(flow.contains("  - id: transform # the ETL step\n    type: io.kestra.plugin.scripts.python.Commands\n"), "{flow}");
-    assert!(flow.contains("      - . ./scripts/etl/report.sh\n"), "{flow}");
+    assert!(
+        flow.contains("      - . ./scripts/etl/report.sh\n"),
+        "{flow}"
+    );
 
     // Idempotent: the files exist with the same contents, nothing to do.
     let again = kestra_fix(applied.path())
@@ -117,6 +122,9 @@ fn a_different_file_in_the_way_is_a_conflict_and_nothing_is_written() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("exists with different contents"), "{stderr}");
+    assert!(
+        stderr.contains("exists with different contents"),
+        "{stderr}"
+    );
     assert_eq!(tree(dir.path()), before);
 }

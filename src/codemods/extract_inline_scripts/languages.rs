@@ -73,7 +73,13 @@ pub const LANGUAGES: &[Language] = &[
         name: "ruby",
         ext: "rb",
         runner: "ruby",
-        location_markers: &["__FILE__", "__dir__", "require_relative", "$0", "$PROGRAM_NAME"],
+        location_markers: &[
+            "__FILE__",
+            "__dir__",
+            "require_relative",
+            "$0",
+            "$PROGRAM_NAME",
+        ],
         imports_from_script_dir: false,
     },
     Language {
@@ -214,12 +220,21 @@ mod tests {
     #[test]
     fn commands_run_the_file_like_script_did() {
         let by = |n: &str| LANGUAGES.iter().find(|l| l.name == n).unwrap();
-        assert_eq!(by("python").command("scripts/f/t.py"), "python scripts/f/t.py");
+        assert_eq!(
+            by("python").command("scripts/f/t.py"),
+            "python scripts/f/t.py"
+        );
         assert_eq!(by("r").command("scripts/f/t.R"), "Rscript scripts/f/t.R");
         assert_eq!(by("go").command("scripts/f/t.go"), "go run scripts/f/t.go");
         assert_eq!(by("shell").command("scripts/f/t.sh"), ". ./scripts/f/t.sh");
-        assert_eq!(by("powershell").command("scripts/f/t.ps1"), "./scripts/f/t.ps1");
-        assert_eq!(by("shell").location_marker("f() {\n  return 1\n}\n"), Some("return"));
+        assert_eq!(
+            by("powershell").command("scripts/f/t.ps1"),
+            "./scripts/f/t.ps1"
+        );
+        assert_eq!(
+            by("shell").location_marker("f() {\n  return 1\n}\n"),
+            Some("return")
+        );
         assert_eq!(by("shell").location_marker("echo returned\n"), None);
     }
 }

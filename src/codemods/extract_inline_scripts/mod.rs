@@ -120,7 +120,9 @@ impl Codemod for ExtractInlineScripts {
             }
             let range = script_entry
                 .key_scalar()
-                .map_or(script_entry.syntax().text_range(), |k| k.syntax().text_range());
+                .map_or(script_entry.syntax().text_range(), |k| {
+                    k.syntax().text_range()
+                });
             let task = Task {
                 ctx,
                 inst: &inst,
@@ -140,6 +142,9 @@ impl Codemod for ExtractInlineScripts {
         fixes
     }
 }
+
+/// Edits, data changes and unsafe reasons of merging into `namespaceFiles`.
+type Merge = (Vec<TextEdit>, Vec<DataChange>, Vec<String>);
 
 /// One `Script` task with a long script, being judged.
 struct Task<'a> {
@@ -178,7 +183,10 @@ impl Task<'_> {
     fn headline(&self) -> String {
         let lines = self.code.lines().count();
         match self.inst.id() {
-            Some(id) => format!("task `{id}` has a {lines}-line inline {} script", self.lang.name),
+            Some(id) => format!(
+                "task `{id}` has a {lines}-line inline {} script",
+                self.lang.name
+            ),
             None => format!("a {lines}-line inline {} script", self.lang.name),
         }
     }
@@ -213,7 +221,13 @@ impl Task<'_> {
             if self.lang.name != "shell" {
                 let tag = pebble::tags(&self.code)
                     .first()
-                    .map(|t| self.code[t.range.clone()].lines().next().unwrap_or("").to_string())
+                    .map(|t| {
+                        self.code[t.range.clone()]
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .to_string()
+                    })
                     .unwrap_or_default();
                 return Err(format!(
                     "it uses Pebble (`{tag}`), which Kestra renders in an inline script but not in a namespace file, and a {} expression cannot be moved to `env` without changing what the code means; move the expressions to `env` and read them from the environment, then run again",
@@ -273,7 +287,11 @@ impl Task<'_> {
         let mut changes = Vec::new();
         let path = &self.inst.path;
         let new_type = self.lang.commands_type();
-        edits.push(edit::replace_scalar(text, &self.inst.type_scalar, &new_type));
+        edits.push(edit::replace_scalar(
+            text,
+            &self.inst.type_scalar,
+            &new_type,
+        ));
         changes.push(DataChange::set_string(path.key("type"), new_type.clone()));
 
         let command = self.lang.command(&rel);
@@ -340,7 +358,10 @@ impl Task<'_> {
                 }
                 Some(entry) => {
                     let Some(Node::Mapping(map)) = entry.value() else {
-                        return Err("its `env` is not a mapping, so the Pebble expressions cannot join it".into());
+                        return Err(
+                            "its `env` is not a mapping, so the Pebble expressions cannot join it"
+                                .into(),
+                        );
                     };
                     let lines: Vec<String> = env_vars
                         .iter()
@@ -388,11 +409,15 @@ impl Task<'_> {
         let range = self
             .entry
             .key_scalar()
-            .map_or(self.entry.syntax().text_range(), |k| k.syntax().text_range());
-        Ok(Fix::new(range, message, applicability, edits, changes).with_new_file(NewFile {
-            path: file,
-            contents,
-        }))
+            .map_or(self.entry.syntax().text_range(), |k| {
+                k.syntax().text_range()
+            });
+        Ok(
+            Fix::new(range, message, applicability, edits, changes).with_new_file(NewFile {
+                path: file,
+                contents,
+            }),
+        )
     }
 
     /// Comments inside the `script` entry (`script: | # note`), kept on the
@@ -439,14 +464,16 @@ impl Task<'_> {
         &self,
         entry: &Entry,
         rel: &str,
-    ) -> Result<(Vec<TextEdit>, Vec<DataChange>, Vec<String>), String> {
+    ) -> Result<Merge, String> {
         let text = self.ctx.text;
         let ns_path = self.inst.path.key("namespaceFiles");
         let Some(Node::Mapping(ns)) = entry.value() else {
             return Err("its `namespaceFiles` is not a mapping; extract it by hand".into());
         };
         if ns.is_flow() {
-            return Err("its `namespaceFiles` is a flow mapping (`{...}`); extract it by hand".into());
+            return Err(
+                "its `namespaceFiles` is a flow mapping (`{...}`); extract it by hand".into(),
+            );
         }
         for e in ns.entries() {
             let key = e.key_text().unwrap_or_default();
@@ -460,14 +487,22 @@ impl Task<'_> {
         let mut changes = Vec::new();
         let mut reasons = Vec::new();
         let include = ns.get("include");
-        let enabled = match ns.get_value("enabled") {
-            None => None,
-            Some(Node::Scalar(s)) => match s.data() {
-                Value::Bool(b) => Some((b, s)),
-                _ => return Err("its `namespaceFiles.enabled` is not a plain boolean; extract it by hand".into()),
-            },
-            Some(_) => return Err("its `namespaceFiles.enabled` is not a boolean; extract it by hand".into()),
-        };
+        let enabled =
+            match ns.get_value("enabled") {
+                None => None,
+                Some(Node::Scalar(s)) => match s.data() {
+                    Value::Bool(b) => Some((b, s)),
+                    _ => return Err(
+                        "its `namespaceFiles.enabled` is not a plain boolean; extract it by hand"
+                            .into(),
+                    ),
+                },
+                Some(_) => {
+                    return Err(
+                        "its `namespaceFiles.enabled` is not a boolean; extract it by hand".into(),
+                    )
+                }
+            };
         match &enabled {
             Some((true, _)) => {
                 // Every namespace file already comes in, or those included.
@@ -476,7 +511,9 @@ impl Task<'_> {
                 }
             }
             Some((false, s)) => {
-                edits.push(edit::replace_scalar(text, s, "true"));
+                // A plain `false` (the only spelling that decodes to a
+                // boolean without a tag) becomes a plain `true`.
+                edits.push(TextEdit::replace(s.syntax().text_range(), "true"));
                 changes.push(DataChange::SetScalar {
                     path: ns_path.key("enabled"),
                     value: Value::Bool(true),
@@ -502,8 +539,14 @@ impl Task<'_> {
             None => {
                 let seq = " ".repeat(self.style.seq_indent);
                 edits.push(
-                    edit::insert_entry(text, &ns, Position::Last, &format!("include:\n{seq}- {rel}"), self.style)
-                        .map_err(|e| format!("cannot edit its `namespaceFiles`: {e}"))?,
+                    edit::insert_entry(
+                        text,
+                        &ns,
+                        Position::Last,
+                        &format!("include:\n{seq}- {rel}"),
+                        self.style,
+                    )
+                    .map_err(|e| format!("cannot edit its `namespaceFiles`: {e}"))?,
                 );
                 changes.push(DataChange::InsertKey {
                     path: ns_path.clone(),
@@ -513,7 +556,9 @@ impl Task<'_> {
             }
             Some(inc) => {
                 let Some(Node::Sequence(items)) = inc.value() else {
-                    return Err("its `namespaceFiles.include` is not a list; extract it by hand".into());
+                    return Err(
+                        "its `namespaceFiles.include` is not a list; extract it by hand".into(),
+                    );
                 };
                 let mut values = Vec::new();
                 for item in items.items() {
@@ -529,7 +574,9 @@ impl Task<'_> {
                 }
                 if !values.iter().any(|v| v.as_str() == Some(rel)) {
                     if items.items().next().is_none() {
-                        return Err("its `namespaceFiles.include` is empty; extract it by hand".into());
+                        return Err(
+                            "its `namespaceFiles.include` is empty; extract it by hand".into()
+                        );
                     }
                     edits.push(
                         edit::append_item(text, &items, rel, self.style)
@@ -626,7 +673,10 @@ mod tests {
     #[test]
     fn options_have_defaults_and_reject_bad_values() {
         let o = Options::parse(&toml::Table::new()).unwrap();
-        assert_eq!((o.min_lines, o.namespace_files_dir.as_str()), (10, "_files"));
+        assert_eq!(
+            (o.min_lines, o.namespace_files_dir.as_str()),
+            (10, "_files")
+        );
         for bad in [
             "foo = 1",
             "min-lines = 0",
@@ -639,15 +689,22 @@ mod tests {
             let t: toml::Table = bad.parse().unwrap();
             assert!(ExtractInlineScripts.check_options(&t).is_err(), "{bad}");
         }
-        let t: toml::Table = "namespace-files-dir = 'ns/files'\nmin-lines = 3".parse().unwrap();
+        let t: toml::Table = "namespace-files-dir = 'ns/files'\nmin-lines = 3"
+            .parse()
+            .unwrap();
         assert!(ExtractInlineScripts.check_options(&t).is_ok());
     }
 
     #[test]
     fn ids_that_could_leave_the_folder_are_refused() {
-        assert_eq!(check_id("task", Some("a-b_1".into()), false).unwrap(), "a-b_1");
+        assert_eq!(
+            check_id("task", Some("a-b_1".into()), false).unwrap(),
+            "a-b_1"
+        );
         assert!(check_id("flow", Some("my.flow".into()), true).is_ok());
-        for bad in ["", "..", ".", "a/b", "a\\b", "/abs", "a b", "{{ x }}", "a.b"] {
+        for bad in [
+            "", "..", ".", "a/b", "a\\b", "/abs", "a b", "{{ x }}", "a.b",
+        ] {
             assert!(check_id("task", Some(bad.into()), false).is_err(), "{bad}");
         }
         for bad in ["..", "../x", ".hidden", "/etc"] {

@@ -59,7 +59,8 @@ pub fn python_prelude_name(code: &str) -> Option<&'static str> {
                 }
             }
             b'0'..=b'9' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
+                {
                     i += 1;
                 }
             }
@@ -240,7 +241,9 @@ fn shell_contexts(script: &str, ranges: &[(usize, usize)]) -> Result<Vec<Quote>,
                         i += 1;
                     }
                     b')' | b'}' if subst > 0 => subst -= 1,
-                    b'#' if line_start || matches!(b.get(i.wrapping_sub(1)), Some(b' ' | b'\t' | b';')) => {
+                    b'#' if line_start
+                        || matches!(b.get(i.wrapping_sub(1)), Some(b' ' | b'\t' | b';')) =>
+                    {
                         // A comment: the expression in it is still rendered.
                         while i + 1 < b.len() && b[i + 1] != b'\n' {
                             i += 1;
@@ -325,9 +328,18 @@ mod tests {
         assert_eq!(python_prelude_name("x = true\n"), Some("true"));
         assert_eq!(python_prelude_name("f(a=null)\n"), Some("null"));
         assert_eq!(python_prelude_name("x = True  # true\n"), None);
-        assert_eq!(python_prelude_name("s = 'true' + \"\"\"null\nfalse\"\"\"\n"), None);
-        assert_eq!(python_prelude_name("s = f'{x}' + obj.null + true_value\n"), None);
-        assert_eq!(python_prelude_name("print(json.dumps({'a': false}))\n"), Some("false"));
+        assert_eq!(
+            python_prelude_name("s = 'true' + \"\"\"null\nfalse\"\"\"\n"),
+            None
+        );
+        assert_eq!(
+            python_prelude_name("s = f'{x}' + obj.null + true_value\n"),
+            None
+        );
+        assert_eq!(
+            python_prelude_name("print(json.dumps({'a': false}))\n"),
+            Some("false")
+        );
     }
 
     fn rewrite(s: &str) -> Result<ShellRewrite, String> {
@@ -336,7 +348,8 @@ mod tests {
 
     #[test]
     fn shell_expressions_become_variable_reads_by_quoting() {
-        let r = rewrite("echo \"{{ execution.id }} a\" '{{ execution.id }}' {{ inputs.n }}\n").unwrap();
+        let r =
+            rewrite("echo \"{{ execution.id }} a\" '{{ execution.id }}' {{ inputs.n }}\n").unwrap();
         assert_eq!(
             r.script,
             "echo \"${EXECUTION_ID} a\" ''\"${EXECUTION_ID}\"'' ${INPUTS_N}\n"
