@@ -143,7 +143,8 @@ fn codemod_cases() {
         }
 
         // Names pinned per codemod: glob! names snapshots after the part of
-        // the path not shared by all matches, which shifts as cases are added.
+        // the path not shared by all matches, which shifts as cases are added;
+        // the codemod in the name keeps two codemods' `crlf.yaml` apart.
         let stem = case.file_stem().unwrap().to_str().unwrap();
         insta::with_settings!({
             snapshot_path => format!("../snapshots/{codemod}"),
@@ -151,7 +152,7 @@ fn codemod_cases() {
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {
-            insta::assert_snapshot!(snapshot);
+            insta::assert_snapshot!(codemod, snapshot);
         });
     });
 }

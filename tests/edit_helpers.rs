@@ -328,3 +328,32 @@ fn style_detection_drives_new_blocks() {
     snap!("style_driven_insert", shown);
     let _ = seq_at(&map, "tasks").syntax().kind();
 }
+
+#[test]
+fn insert_items_first_in_an_indented_sequence() {
+    let text = "k:\n  - b\n  - c\n";
+    let seq = seq_at(&root_map(text), "k");
+    let style = Style::detect(text, &parse(text).syntax());
+    let a = edit::insert_item(text, &seq, Position::First, "a0", &style).unwrap();
+    let a2 = edit::insert_item(text, &seq, Position::First, "a1", &style).unwrap();
+    let after = edit::apply_edits(text, &[a, a2]).unwrap();
+    assert_eq!(after, "k:\n  - a0\n  - a1\n  - b\n  - c\n");
+}
+
+#[test]
+fn removing_an_entry_between_blank_lines_keeps_one_gap() {
+    let text = "a: 1\n\nb:\n  - x\n\nc: 3\n";
+    let after = edit::apply_edits(
+        text,
+        &[edit::remove_entry(text, &entry(&root_map(text), "b"))],
+    )
+    .unwrap();
+    assert_eq!(after, "a: 1\n\nc: 3\n");
+    let text = "a: 1\n\nb: 2\n";
+    let after = edit::apply_edits(
+        text,
+        &[edit::remove_entry(text, &entry(&root_map(text), "b"))],
+    )
+    .unwrap();
+    assert_eq!(after, "a: 1\n");
+}

@@ -11,6 +11,7 @@
 //! them until the safe set is stable.
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
 use crate::kestra::plugins::canonical_type;
@@ -140,17 +141,9 @@ struct Rename<'a> {
     unsafe_reason: Option<String>,
 }
 
-/// Whether a flow default written for `default_type` applies to a plugin
-/// of type `plugin_type` (PluginDefaultService: raw prefix match, and a
-/// default under an old name is copied to the canonical name).
-fn default_applies(default_type: &str, plugin_type: &str) -> bool {
-    plugin_type.starts_with(default_type)
-        || canonical_type(default_type).is_some_and(|c| plugin_type.starts_with(c))
-}
-
 fn matching(default_types: &[&str], plugin_type: &str) -> Vec<usize> {
     (0..default_types.len())
-        .filter(|&j| default_applies(default_types[j], plugin_type))
+        .filter(|&j| default_matches(default_types[j], plugin_type))
         .collect()
 }
 
@@ -280,20 +273,6 @@ fn scalar_edit(scalar: &Scalar, new: &str) -> Option<TextEdit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defaults_match_by_prefix_and_through_old_names() {
-        let old = "io.kestra.core.tasks.log.Log";
-        let new = "io.kestra.plugin.core.log.Log";
-        assert!(default_applies(old, old));
-        assert!(
-            default_applies(old, new),
-            "an old-name default is copied to the canonical name"
-        );
-        assert!(!default_applies(new, old), "not the reverse");
-        assert!(default_applies("io.kestra.plugin.core", new));
-        assert!(!default_applies("io.kestra.plugin.core", old));
-    }
 
     #[test]
     fn options_reject_unknown_keys() {

@@ -4,7 +4,10 @@
 //! (what `kestra-fix explain <name>` prints) next to its cases.
 
 mod extract_inline_scripts;
+mod fetch_to_store;
 mod migrate_renamed_types;
+mod plugin_defaults;
+mod split_flow;
 
 pub use crate::engine::fix::{Applicability, Fix, NewFile};
 pub use crate::engine::verify::DataChange;
@@ -89,8 +92,16 @@ pub trait Codemod: Send + Sync {
 
 static REGISTRY: &[&dyn Codemod] = &[
     &migrate_renamed_types::MigrateRenamedTypes,
+    &plugin_defaults::HoistPluginDefaults,
+    &plugin_defaults::InlinePluginDefaults,
+    &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
+    &split_flow::SplitFlow,
 ];
+
+/// Pairs of codemods that undo each other's work: running both would never
+/// converge, so selecting both is a configuration error.
+pub const OPPOSITES: &[(&str, &str)] = &[("hoist-plugin-defaults", "inline-plugin-defaults")];
 
 /// Every codemod, in a stable order.
 pub fn all() -> &'static [&'static dyn Codemod] {

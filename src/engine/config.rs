@@ -82,7 +82,14 @@ impl Settings {
                 None => c.default_on(target_version),
             })
             .filter(|c| !ignore.iter().any(|n| *n == c.name()))
-            .collect();
+            .collect::<Vec<_>>();
+        for (a, b) in codemods::OPPOSITES {
+            if selected.iter().any(|c| c.name() == *a) && selected.iter().any(|c| c.name() == *b) {
+                return Err(format!(
+                    "`{a}` and `{b}` undo each other: select one of them (`--target-version` picks the right one by default)"
+                ));
+            }
+        }
         Ok(Settings {
             codemods: selected,
             unsafe_fixes: overrides.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
@@ -294,6 +301,29 @@ mod tests {
 
         let e = parse("select = [\n").unwrap_err();
         assert!(e.position.is_some());
+    }
+
+    #[test]
+    fn opposite_codemods_cannot_run_together() {
+        let o = Overrides {
+            select: Some(vec![
+                "hoist-plugin-defaults".into(),
+                "inline-plugin-defaults".into(),
+            ]),
+            ..Overrides::default()
+        };
+        let e = Settings::resolve(&Config::default(), &o).err().unwrap();
+        assert!(e.contains("undo each other"), "{e}");
+        for target in ["1.3", "2.0"] {
+            let o = Overrides {
+                target_version: Some(target.parse().unwrap()),
+                ..Overrides::default()
+            };
+            assert!(
+                Settings::resolve(&Config::default(), &o).is_ok(),
+                "defaults at {target}"
+            );
+        }
     }
 
     #[test]

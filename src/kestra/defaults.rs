@@ -70,17 +70,24 @@ pub fn default_matches(default_type: &str, plugin_type: &str) -> bool {
         || canonical_type(default_type).is_some_and(|canonical| plugin_type.starts_with(canonical))
 }
 
+/// The top-level entries that can hold plugin instances.
+fn plugin_sections(flow: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    let entries = match flow {
+        Value::Map(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    entries.iter().filter_map(|(k, v)| {
+        let key = k.as_str()?;
+        let data = DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key);
+        (!data).then_some((key, v))
+    })
+}
+
 /// Every plugin instance of the flow, in document order.
 pub fn instances(flow: &Value) -> Vec<Instance<'_>> {
     let mut out = Vec::new();
-    if let Value::Map(entries) = flow {
-        for (k, v) in entries {
-            let Some(key) = k.as_str() else { continue };
-            if DATA_SECTIONS.contains(&key) || DEFAULTS_KEYS.contains(&key) {
-                continue;
-            }
-            walk(v, &mut DataPath::root().key(key), &mut out);
-        }
+    for (key, v) in plugin_sections(flow) {
+        walk(v, &mut DataPath::root().key(key), &mut out);
     }
     out
 }
@@ -181,13 +188,74 @@ pub fn effective(instance: &Value, defaults: &[PluginDefault]) -> Effective {
     Effective { config, ambiguous }
 }
 
-/// Every plugin instance's path and effective configuration.
+/// Every plugin instance's path and effective configuration, resolved as
+/// Kestra builds it: defaults are injected into a plugin map, then the maps
+/// nested in the result (a `taskRunner` that came from a default included)
+/// get their own. A configuration holds its nested plugins resolved, so
+/// two flows compare equal exactly when every instance runs the same.
 pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
-    instances(flow)
-        .into_iter()
-        .map(|inst| (inst.path, effective(inst.map, &defaults)))
-        .collect()
+    let mut out = Vec::new();
+    for (key, v) in plugin_sections(flow) {
+        resolve(v, &mut DataPath::root().key(key), &defaults, &mut out);
+    }
+    out
+}
+
+fn resolve(
+    value: &Value,
+    path: &mut DataPath,
+    defaults: &[PluginDefault],
+    out: &mut Vec<(DataPath, Effective)>,
+) -> Value {
+    match value {
+        Value::Map(_) => {
+            let is_plugin = value.get("type").and_then(Value::as_str).is_some();
+            let slot = is_plugin.then(|| {
+                let eff = effective(value, defaults);
+                out.push((path.clone(), eff));
+                out.len() - 1
+            });
+            let merged = match slot {
+                Some(i) => out[i].1.config.clone(),
+                None => value.clone(),
+            };
+            let Value::Map(entries) = merged else {
+                unreachable!("a mapping merged with defaults stays a mapping")
+            };
+            let mut resolved = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let child = match k.as_str() {
+                    Some(key) => {
+                        path.0.push(PathSeg::Key(key.to_string()));
+                        let r = resolve(&v, path, defaults, out);
+                        path.0.pop();
+                        r
+                    }
+                    None => v,
+                };
+                resolved.push((k, child));
+            }
+            let resolved = Value::Map(resolved);
+            if let Some(i) = slot {
+                out[i].1.config = resolved.clone();
+            }
+            resolved
+        }
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    path.0.push(PathSeg::Index(i));
+                    let r = resolve(v, path, defaults, out);
+                    path.0.pop();
+                    r
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -226,6 +294,20 @@ pluginDefaults:
       cpu: {memory: 2}
       pullPolicy: ALWAYS
 "#;
+
+    #[test]
+    fn defaults_match_by_prefix_and_through_old_names() {
+        let old = "io.kestra.core.tasks.log.Log";
+        let new = "io.kestra.plugin.core.log.Log";
+        assert!(default_matches(old, old));
+        assert!(
+            default_matches(old, new),
+            "an old-name default is copied to the canonical name"
+        );
+        assert!(!default_matches(new, old), "not the reverse");
+        assert!(default_matches("io.kestra.plugin.core", new));
+        assert!(!default_matches("io.kestra.plugin.core", old));
+    }
 
     #[test]
     fn instances_exclude_inputs_and_defaults() {

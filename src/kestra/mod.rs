@@ -8,6 +8,7 @@ pub mod flow;
 pub mod path;
 pub mod pebble;
 pub mod plugins;
+pub mod properties;
 mod version;
 
 pub use version::{KestraVersion, ParseVersionError};

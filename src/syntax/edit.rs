@@ -209,6 +209,17 @@ fn attached_comments_start(text: &str, offset: usize) -> usize {
     start
 }
 
+/// Whether the line before the one starting at `line_start` is blank.
+fn blank_line_before(text: &str, line_start: usize) -> bool {
+    let nl = newline_len_before(text, line_start);
+    if nl == 0 {
+        return false;
+    }
+    let prev_end = line_start - nl;
+    let prev_start = super::style::line_start(text, prev_end);
+    text[prev_start..prev_end].trim().is_empty()
+}
+
 fn newline_len_before(text: &str, pos: usize) -> usize {
     let b = text.as_bytes();
     if pos >= 2 && &b[pos - 2..pos] == b"\r\n" {
@@ -255,6 +266,27 @@ fn remove_member(text: &str, node: &SyntaxNode) -> TextEdit {
         return remove_flow_member(text, node, next);
     }
     if let Some(lines) = block_lines(text, node) {
+        // The last thing in the file takes the blank lines before it along,
+        // so the file does not end in blank lines.
+        let (start, end) = (usize::from(lines.start()), usize::from(lines.end()));
+        if text[end..].trim().is_empty() {
+            let kept = text[..start]
+                .trim_end_matches([' ', '\t', '\n', '\r'])
+                .len();
+            let start = kept + newline_len(text, kept);
+            if start < usize::from(lines.start()) {
+                return TextEdit::delete(range(start, end));
+            }
+        }
+        // Between two blank lines, one of them goes too, so the gap stays one line.
+        let (start, end) = (usize::from(lines.start()), usize::from(lines.end()));
+        if blank_line_before(text, start) {
+            let after = text[end..].len() - text[end..].trim_start_matches([' ', '\t']).len();
+            let nl = newline_len(text, end + after);
+            if nl > 0 {
+                return TextEdit::delete(range(start, end + after + nl));
+            }
+        }
         return TextEdit::delete(lines);
     }
     // First member of a compact collection (`- a: 1\n  b: 2`): the next
@@ -376,7 +408,7 @@ fn insert_block_member(
             let start = start_of(first);
             if starts_line(text, start) {
                 let at = attached_comments_start(text, start);
-                let body = indent_lines(member, col, eol) + eol;
+                let body = format!("{}{}{eol}", " ".repeat(col), indent_lines(member, col, eol));
                 return Ok(TextEdit::insert(TextSize::from(at as u32), body));
             }
             // Compact first member: the new one takes the indicator's line.

@@ -108,6 +108,40 @@ const AFTER_DOC_START: Ctx = Ctx {
     seq_at_parent_indent: false,
 };
 
+/// What differs between `[ ... ]` and `{ ... }`.
+#[derive(Clone, Copy)]
+struct FlowShape {
+    node: SyntaxKind,
+    open: SyntaxKind,
+    close: SyntaxKind,
+    close_byte: u8,
+    /// The other collection's closing bracket: out of place here.
+    stray_byte: u8,
+    unclosed: &'static str,
+    stray: &'static str,
+}
+
+impl FlowShape {
+    const SEQ: FlowShape = FlowShape {
+        node: FLOW_SEQ,
+        open: L_BRACKET,
+        close: R_BRACKET,
+        close_byte: b']',
+        stray_byte: b'}',
+        unclosed: "unclosed `[`: add the matching `]`",
+        stray: "unexpected character in a flow sequence",
+    };
+    const MAP: FlowShape = FlowShape {
+        node: FLOW_MAP,
+        open: L_BRACE,
+        close: R_BRACE,
+        close_byte: b'}',
+        stray_byte: b']',
+        unclosed: "unclosed `{`: add the matching `}`",
+        stray: "unexpected character in a flow mapping",
+    };
+}
+
 /// Which properties a node already has.
 #[derive(Clone, Copy, Default)]
 struct Props {
@@ -1145,22 +1179,33 @@ impl Parser<'_, '_> {
     }
 
     fn flow_seq(&mut self, n: i32) {
-        self.start(FLOW_SEQ);
+        self.flow_collection(n, FlowShape::SEQ);
+    }
+
+    fn flow_map(&mut self, n: i32) {
+        self.flow_collection(n, FlowShape::MAP);
+    }
+
+    /// `[ ... ]` or `{ ... }`: entries until the closing bracket, an end of
+    /// document, or the end of input (then: unclosed).
+    fn flow_collection(&mut self, n: i32, shape: FlowShape) {
+        self.start(shape.node);
         self.props_end = usize::MAX;
         let open = self.pos;
-        self.bump(L_BRACKET, self.pos + 1);
+        self.bump(shape.open, self.pos + 1);
         loop {
             self.flow_trivia(n);
             if self.at_flow_end() {
-                self.error(open, open + 1, "unclosed `[`: add the matching `]`");
+                self.error(open, open + 1, shape.unclosed);
                 break;
             }
             match self.cur() {
-                Some(b']') => {
-                    self.bump(R_BRACKET, self.pos + 1);
+                Some(b) if b == shape.close_byte => {
+                    self.bump(shape.close, self.pos + 1);
                     break;
                 }
-                Some(b',' | b'}') => self.error_bytes(1, "unexpected character in a flow sequence"),
+                Some(b) if b == b',' || b == shape.stray_byte => self.error_bytes(1, shape.stray),
+                _ if shape.node == FLOW_MAP => self.flow_map_entry(n),
                 _ => self.flow_seq_entry(n),
             }
         }
@@ -1252,29 +1297,6 @@ impl Parser<'_, '_> {
         self.flow_trivia(n);
         if !self.at_flow_end() && !matches!(self.cur(), Some(b',')) && self.cur() != Some(close) {
             self.flow_node(n);
-        }
-        self.finish();
-    }
-
-    fn flow_map(&mut self, n: i32) {
-        self.start(FLOW_MAP);
-        self.props_end = usize::MAX;
-        let open = self.pos;
-        self.bump(L_BRACE, self.pos + 1);
-        loop {
-            self.flow_trivia(n);
-            if self.at_flow_end() {
-                self.error(open, open + 1, "unclosed `{`: add the matching `}`");
-                break;
-            }
-            match self.cur() {
-                Some(b'}') => {
-                    self.bump(R_BRACE, self.pos + 1);
-                    break;
-                }
-                Some(b',' | b']') => self.error_bytes(1, "unexpected character in a flow mapping"),
-                _ => self.flow_map_entry(n),
-            }
         }
         self.finish();
     }

@@ -460,11 +460,7 @@ impl Task<'_> {
 
     /// Edits, data changes and unsafe reasons that make an existing
     /// `namespaceFiles` also bring in `rel`.
-    fn merge_namespace_files(
-        &self,
-        entry: &Entry,
-        rel: &str,
-    ) -> Result<Merge, String> {
+    fn merge_namespace_files(&self, entry: &Entry, rel: &str) -> Result<Merge, String> {
         let text = self.ctx.text;
         let ns_path = self.inst.path.key("namespaceFiles");
         let Some(Node::Mapping(ns)) = entry.value() else {

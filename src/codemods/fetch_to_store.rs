@@ -1,0 +1,860 @@
+//! fetch-to-store: query results to internal storage instead of the
+//! execution context.
+//!
+//! Two steps per query task, one per round of the fix loop:
+//! 1. the deprecated booleans `fetch` / `fetchOne` / `store` become the
+//!    `fetchType` they mean (Kestra 0.19+): always safe, checked against
+//!    the flow's `pluginDefaults`;
+//! 2. `fetchType: FETCH` becomes `STORE`: safe when no expression of the
+//!    flow reads the task's `.rows` / `.row`, unsafe otherwise.
+//!
+//! Below 0.19 the booleans are the only spelling, so step 2 writes
+//! `store: true` in place of `fetch: true` and step 1 does not exist.
+
+use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::engine::verify::replay;
+use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
+use crate::kestra::flow::PluginInstance;
+use crate::kestra::path::DataPath;
+use crate::kestra::pebble::{references, tags, Reference, TagKind};
+use crate::kestra::KestraVersion;
+use crate::syntax::ast::{AstNode, Entry, Mapping, Node};
+use crate::syntax::edit::{self, Position, TextEdit};
+use crate::syntax::value::{decode_documents, ScalarStyle, Value};
+use crate::syntax::{Style, TextRange};
+use serde::Deserialize;
+use std::fmt;
+
+pub struct FetchToStore;
+
+const NAME: &str = "fetch-to-store";
+
+/// `fetchType` exists, and the booleans are deprecated, since Kestra 0.19.
+const FETCH_TYPE_SINCE: KestraVersion = KestraVersion::new(0, 19);
+
+/// The databases of `io.kestra.plugin.jdbc.<db>.{Query,Queries,Trigger}`.
+const JDBC_DATABASES: &[&str] = &[
+    "access",
+    "actianvector",
+    "arrowflight",
+    "as400",
+    "clickhouse",
+    "db2",
+    "dremio",
+    "druid",
+    "duckdb",
+    "hana",
+    "mariadb",
+    "mysql",
+    "oracle",
+    "pinot",
+    "postgresql",
+    "redshift",
+    "snowflake",
+    "sqlite",
+    "sqlserver",
+    "sybase",
+    "trino",
+    "vertica",
+];
+
+/// The deprecated booleans, in the order Kestra reads them: the first
+/// `true` wins, over `fetchType` too.
+const BOOLEANS: [(&str, Mode); 3] = [
+    ("fetch", Mode::Fetch),
+    ("fetchOne", Mode::FetchOne),
+    ("store", Mode::Store),
+];
+
+/// How many breaking expressions a message names before "and N more".
+const NAMED_EXPRESSIONS: usize = 3;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Options {
+    /// `fetchSize` to add to stored JDBC queries that have none.
+    fetch_size: Option<i64>,
+}
+
+impl Options {
+    fn parse(table: &toml::Table) -> Result<Options, String> {
+        let options = Options::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| e.message().to_string())?;
+        if let Some(n) = options.fetch_size {
+            if n < 1 || n > i64::from(i32::MAX) {
+                return Err(format!(
+                    "fetch-size must be a whole number from 1 to {}, not {n}",
+                    i32::MAX
+                ));
+            }
+        }
+        Ok(options)
+    }
+}
+
+impl Codemod for FetchToStore {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Store query results in internal storage (`fetchType: STORE`) instead of the execution context; deprecated `fetch`/`fetchOne`/`store` -> `fetchType`"
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::SafeWhenProven
+    }
+
+    fn default_on(&self, _target: KestraVersion) -> bool {
+        true
+    }
+
+    fn docs(&self) -> &'static str {
+        include_str!("../../codemods/fetch-to-store/README.md")
+    }
+
+    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
+        Options::parse(options).map(|_| ())
+    }
+
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+        let options = Options::parse(ctx.options).unwrap_or_default();
+        let instances: Vec<(PluginInstance, QueryType)> = ctx
+            .flow
+            .plugin_instances()
+            .into_iter()
+            .filter_map(|inst| query_type(&inst.type_name).map(|q| (inst, q)))
+            .collect();
+        if instances.is_empty() {
+            return Vec::new();
+        }
+        // The engine only runs codemods on text that parses.
+        let Ok(docs) = decode_documents(ctx.parse) else {
+            return Vec::new();
+        };
+        let Some(data) = docs.first() else {
+            return Vec::new();
+        };
+        let judge = Judge {
+            ctx,
+            data,
+            defaults: flow_defaults(data),
+            expressions: expressions(ctx.flow.root()),
+            fetch_size: options.fetch_size,
+            style: options
+                .fetch_size
+                .map(|_| Style::detect(ctx.text, &ctx.parse.syntax())),
+        };
+        instances
+            .iter()
+            .filter_map(|(inst, qt)| judge.query(inst, *qt))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Jdbc,
+    BigQuery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Query,
+    Queries,
+    Trigger,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueryType {
+    family: Family,
+    class: Class,
+}
+
+impl QueryType {
+    /// Output properties that are the same whether rows are fetched or
+    /// stored. `Queries` nests one output per statement under `outputs`,
+    /// where no accessor is followed: every read of it counts.
+    fn stable_outputs(self) -> &'static [&'static str] {
+        match (self.family, self.class) {
+            (_, Class::Queries) => &[],
+            (Family::Jdbc, _) => &["size", "uri"],
+            (Family::BigQuery, _) => &["size", "uri", "jobId", "destinationTable"],
+        }
+    }
+}
+
+fn query_type(type_name: &str) -> Option<QueryType> {
+    if let Some(rest) = type_name.strip_prefix("io.kestra.plugin.jdbc.") {
+        let (db, class) = rest.split_once('.')?;
+        if !JDBC_DATABASES.contains(&db) {
+            return None;
+        }
+        let class = match class {
+            "Query" => Class::Query,
+            "Queries" => Class::Queries,
+            "Trigger" => Class::Trigger,
+            _ => return None,
+        };
+        return Some(QueryType {
+            family: Family::Jdbc,
+            class,
+        });
+    }
+    let class = match type_name.strip_prefix("io.kestra.plugin.gcp.bigquery.")? {
+        "Query" => Class::Query,
+        "Trigger" => Class::Trigger,
+        _ => return None,
+    };
+    Some(QueryType {
+        family: Family::BigQuery,
+        class,
+    })
+}
+
+/// What a query does with its result.
+#[derive(Debug, Clone, PartialEq)]
+enum Mode {
+    None,
+    Fetch,
+    FetchOne,
+    Store,
+    /// A `fetchType` this codemod does not read (an expression, another
+    /// spelling): compared as is, never rewritten.
+    Other(Value),
+}
+
+impl Mode {
+    fn parse(value: &Value) -> Mode {
+        match value.as_str() {
+            Some("NONE") => Mode::None,
+            Some("FETCH") => Mode::Fetch,
+            Some("FETCH_ONE") => Mode::FetchOne,
+            Some("STORE") => Mode::Store,
+            _ => Mode::Other(value.clone()),
+        }
+    }
+
+    fn as_str(&self) -> &'static str {
+        match self {
+            Mode::None => "NONE",
+            Mode::Fetch => "FETCH",
+            Mode::FetchOne => "FETCH_ONE",
+            Mode::Store => "STORE",
+            Mode::Other(_) => "?",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mode::Other(v) => f.write_str(&v.brief()),
+            m => f.write_str(m.as_str()),
+        }
+    }
+}
+
+/// The mode a configuration runs with (Kestra's `renderFetchType`), or
+/// the key whose value is not a boolean.
+fn mode_of(config: &Value) -> Result<Mode, &'static str> {
+    for (key, mode) in &BOOLEANS {
+        match config.get(key) {
+            None | Some(Value::Bool(false)) => {}
+            Some(Value::Bool(true)) => return Ok(mode.clone()),
+            Some(_) => return Err(key),
+        }
+    }
+    Ok(config.get("fetchType").map_or(Mode::None, Mode::parse))
+}
+
+/// A Pebble tag of the flow that reads task outputs.
+struct Expression {
+    /// Where the string holding it sits in the flow's data.
+    at: DataPath,
+    text: String,
+    refs: Vec<Reference>,
+}
+
+/// Every tag, in every string of the flow (tasks at any depth, triggers,
+/// `errors`, `finally`, flow `outputs`, `variables`...), that reads outputs.
+fn expressions(root: &Mapping) -> Vec<Expression> {
+    let mut out = Vec::new();
+    collect_expressions(&Node::Mapping(root.clone()), &DataPath::root(), &mut out);
+    out
+}
+
+fn collect_expressions(node: &Node, path: &DataPath, out: &mut Vec<Expression>) {
+    match node {
+        Node::Mapping(m) => {
+            for entry in m.entries() {
+                let key = entry.key_text().unwrap_or_default();
+                if let Some(value) = entry.value() {
+                    collect_expressions(&value, &path.key(key), out);
+                }
+            }
+        }
+        Node::Sequence(s) => {
+            for (i, item) in s.items().enumerate() {
+                if let Some(value) = item.value() {
+                    collect_expressions(&value, &path.index(i), out);
+                } else if let Some(pair) = item.flow_pair() {
+                    if let Some(value) = pair.value() {
+                        let key = pair.key_text().unwrap_or_default();
+                        collect_expressions(&value, &path.index(i).key(key), out);
+                    }
+                }
+            }
+        }
+        Node::Scalar(s) => {
+            let text = s.value();
+            for tag in tags(&text) {
+                if tag.kind == TagKind::Comment {
+                    continue;
+                }
+                let tag_text = &text[tag.range.clone()];
+                let refs: Vec<Reference> = references(tag_text)
+                    .into_iter()
+                    .filter(|r| matches!(r, Reference::Output { .. } | Reference::DynamicOutputs))
+                    .collect();
+                if !refs.is_empty() {
+                    out.push(Expression {
+                        at: path.clone(),
+                        text: tag_text.to_string(),
+                        refs,
+                    });
+                }
+            }
+        }
+        Node::Alias(_) => {}
+    }
+}
+
+/// One planned rewrite of a query task, before it is judged.
+struct Plan {
+    edits: Vec<TextEdit>,
+    changes: Vec<DataChange>,
+}
+
+impl Plan {
+    fn new() -> Self {
+        Plan {
+            edits: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+}
+
+struct Judge<'a> {
+    ctx: &'a FlowContext<'a>,
+    data: &'a Value,
+    defaults: Vec<PluginDefault>,
+    expressions: Vec<Expression>,
+    fetch_size: Option<i64>,
+    style: Option<Style>,
+}
+
+impl Judge<'_> {
+    fn query(&self, inst: &PluginInstance, qt: QueryType) -> Option<Fix> {
+        let own = inst.path.lookup(self.data)?;
+        // A merge key (`<<: *base`) brings keys this view does not edit.
+        if own.get("<<").is_some() {
+            return None;
+        }
+        let booleans: Vec<(Entry, &'static str)> = BOOLEANS
+            .iter()
+            .filter_map(|(key, _)| inst.mapping.get(key).map(|e| (e, *key)))
+            .collect();
+        let before = match mode_of(&self.effective(own)) {
+            Ok(mode) => mode,
+            Err(key) => {
+                let entry = inst.mapping.get(key);
+                let range = entry.map_or(inst.type_range(), |e| e.syntax().text_range());
+                return Some(Fix::display_only(
+                    range,
+                    format!(
+                        "{}`{key}` is not `true` or `false`, so the fetch mode cannot be told; set it by hand",
+                        self.who(inst)
+                    ),
+                ));
+            }
+        };
+        let modern = self.ctx.target_version >= FETCH_TYPE_SINCE;
+        if modern && !booleans.is_empty() {
+            return Some(self.booleans_to_fetch_type(inst, own, &booleans, &before));
+        }
+        if before == Mode::Fetch && qt.class != Class::Trigger {
+            return self.fetch_to_store(inst, qt, own, modern);
+        }
+        if before == Mode::Store && qt.class != Class::Trigger {
+            return self.add_fetch_size(inst, qt, own);
+        }
+        None
+    }
+
+    /// The configuration the instance runs with, flow defaults applied.
+    fn effective(&self, own: &Value) -> Value {
+        effective(own, &self.defaults).config
+    }
+
+    /// The mode the instance would run with after `plan`.
+    fn mode_after(&self, inst: &PluginInstance, plan: &Plan) -> Option<Mode> {
+        let after = replay(std::slice::from_ref(self.data), &plan.changes).ok()?;
+        let own = inst.path.lookup(after.first()?)?;
+        mode_of(&self.effective(own)).ok()
+    }
+
+    fn who(&self, inst: &PluginInstance) -> String {
+        match inst.id() {
+            Some(id) => format!("query `{id}`: "),
+            None => format!("query at {}: ", inst.path),
+        }
+    }
+
+    /// Step 1: `fetch: true` -> `fetchType: FETCH` (and the others); a
+    /// `false` is removed.
+    fn booleans_to_fetch_type(
+        &self,
+        inst: &PluginInstance,
+        own: &Value,
+        booleans: &[(Entry, &'static str)],
+        before: &Mode,
+    ) -> Fix {
+        let text = self.ctx.text;
+        let range = booleans[0].0.syntax().text_range();
+        let winner = BOOLEANS
+            .iter()
+            .find(|(key, _)| own.get(key) == Some(&Value::Bool(true)));
+        let written: Vec<String> = booleans
+            .iter()
+            .map(|(_, key)| {
+                format!(
+                    "`{key}: {}`",
+                    own.get(key).map_or(String::new(), Value::brief)
+                )
+            })
+            .collect();
+        let mut plan = Plan::new();
+        let fetch_type = inst.mapping.get("fetchType");
+        let result = match winner {
+            Some((key, mode)) => {
+                let mut converted = None;
+                match &fetch_type {
+                    Some(ft) => {
+                        if own.get("fetchType").map(Mode::parse).as_ref() != Some(mode) {
+                            match replace_value(text, ft, mode.as_str()) {
+                                Some(e) => plan.edits.push(e),
+                                None => {
+                                    return self.by_hand(
+                                        inst,
+                                        range,
+                                        "`fetchType` is not a one-line value",
+                                    )
+                                }
+                            }
+                            plan.changes.push(DataChange::set_string(
+                                inst.path.key("fetchType"),
+                                mode.as_str(),
+                            ));
+                        }
+                    }
+                    None => {
+                        let (entry, _) = booleans.iter().find(|(_, k)| k == key).expect("own key");
+                        let (Some(k), Some(v)) = (
+                            rename_key(text, entry, "fetchType"),
+                            replace_value(text, entry, mode.as_str()),
+                        ) else {
+                            return self.by_hand(
+                                inst,
+                                range,
+                                "its key or value is not a one-line scalar",
+                            );
+                        };
+                        plan.edits.extend([k, v]);
+                        plan.changes
+                            .push(DataChange::set_string(inst.path.key(*key), mode.as_str()));
+                        plan.changes.push(DataChange::RenameKey {
+                            path: inst.path.clone(),
+                            from: key.to_string(),
+                            to: "fetchType".into(),
+                        });
+                        converted = Some(*key);
+                    }
+                }
+                for (entry, k) in booleans.iter().filter(|(_, k)| Some(*k) != converted) {
+                    plan.edits.push(edit::remove_entry(text, entry));
+                    plan.changes.push(DataChange::RemoveKey {
+                        path: inst.path.clone(),
+                        key: k.to_string(),
+                    });
+                }
+                Some(format!("`fetchType: {mode}`"))
+            }
+            None => {
+                for (entry, k) in booleans {
+                    plan.edits.push(edit::remove_entry(text, entry));
+                    plan.changes.push(DataChange::RemoveKey {
+                        path: inst.path.clone(),
+                        key: k.to_string(),
+                    });
+                }
+                None
+            }
+        };
+        let (is, has) = if written.len() == 1 {
+            ("is", "has")
+        } else {
+            ("are", "have")
+        };
+        let written = written.join(", ");
+        let message = match result {
+            Some(result) => format!(
+                "{}{written} {is} deprecated since Kestra 0.19; {result} says the same",
+                self.who(inst)
+            ),
+            None => format!(
+                "{}{written} {is} deprecated since Kestra 0.19 and {has} no effect here",
+                self.who(inst)
+            ),
+        };
+        match self.mode_after(inst, &plan) {
+            Some(after) if after == *before => self.fix(inst, range, message, Applicability::Safe, plan),
+            _ => Fix::display_only(
+                range,
+                format!(
+                    "{}{written} {is} deprecated since Kestra 0.19, but a flow `pluginDefaults` entry for this type also sets the fetch mode: without {} the query would no longer run as `{before}`; set `fetchType` by hand",
+                    self.who(inst),
+                    if is == "is" { "it" } else { "them" },
+                ),
+            ),
+        }
+    }
+
+    /// Step 2: FETCH -> STORE, judged by what reads the rows.
+    fn fetch_to_store(
+        &self,
+        inst: &PluginInstance,
+        qt: QueryType,
+        own: &Value,
+        modern: bool,
+    ) -> Option<Fix> {
+        let text = self.ctx.text;
+        let mut plan = Plan::new();
+        let fetch_type_fetch = own.get("fetchType").map(Mode::parse) == Some(Mode::Fetch);
+        let (range, anchor, spelled) = if own.get("fetch") == Some(&Value::Bool(true)) && !modern {
+            // `fetch: true` -> `store: true`; a `store` entry goes (its key
+            // is taken) and so does a `fetchOne: true`, which would win.
+            let entry = inst.mapping.get("fetch")?;
+            let range = entry.syntax().text_range();
+            let Some(key_edit) = rename_key(text, &entry, "store") else {
+                return Some(self.by_hand(inst, range, "its key is not a one-line scalar"));
+            };
+            for (key, _) in &BOOLEANS[1..] {
+                let drop = match *key {
+                    "store" => own.get(key).is_some(),
+                    _ => own.get(key) == Some(&Value::Bool(true)),
+                };
+                if let (true, Some(e)) = (drop, inst.mapping.get(key)) {
+                    plan.edits.push(edit::remove_entry(text, &e));
+                    plan.changes.push(DataChange::RemoveKey {
+                        path: inst.path.clone(),
+                        key: key.to_string(),
+                    });
+                }
+            }
+            plan.edits.push(key_edit);
+            plan.changes.push(DataChange::RenameKey {
+                path: inst.path.clone(),
+                from: "fetch".into(),
+                to: "store".into(),
+            });
+            (range, entry, "`store: true`")
+        } else if fetch_type_fetch {
+            let entry = inst.mapping.get("fetchType")?;
+            let range = entry.value()?.text_range();
+            let Some(e) = replace_value(text, &entry, "STORE") else {
+                return Some(self.by_hand(inst, range, "`fetchType` is not a one-line value"));
+            };
+            plan.edits.push(e);
+            plan.changes
+                .push(DataChange::set_string(inst.path.key("fetchType"), "STORE"));
+            (range, entry, "`fetchType: STORE`")
+        } else {
+            // FETCH comes from a flow default: nothing in the task to change.
+            return None;
+        };
+        let size_note = self.plan_fetch_size(inst, qt, own, &anchor, &mut plan);
+        if self.mode_after(inst, &plan) != Some(Mode::Store) {
+            return Some(Fix::display_only(
+                range,
+                format!(
+                    "{}loads every row into the execution context, but a flow `pluginDefaults` entry for this type sets a fetch boolean that overrides {spelled}: change the default or the task by hand",
+                    self.who(inst)
+                ),
+            ));
+        }
+        let breaking = self.breaking_reads(inst, qt);
+        let head = format!(
+            "{}loads every row into the execution context; {spelled} keeps them in internal storage (output `uri`){size_note}",
+            self.who(inst)
+        );
+        Some(if breaking.is_empty() {
+            let message = format!("{head}; nothing reads its `rows` or `row`");
+            self.fix(inst, range, message, Applicability::Safe, plan)
+        } else {
+            let message = format!(
+                "{head}; this breaks what reads the rows: {}",
+                describe(&breaking)
+            );
+            self.fix(inst, range, message, Applicability::Unsafe, plan)
+        })
+    }
+
+    /// `fetchSize: N` for a stored JDBC query that has none.
+    fn add_fetch_size(&self, inst: &PluginInstance, qt: QueryType, own: &Value) -> Option<Fix> {
+        let anchor = ["fetchType", "store"]
+            .iter()
+            .find_map(|k| inst.mapping.get(k))
+            .or_else(|| inst.mapping.entries().last())?;
+        let mut plan = Plan::new();
+        let note = self.plan_fetch_size(inst, qt, own, &anchor, &mut plan);
+        if plan.edits.is_empty() {
+            return None;
+        }
+        let range = anchor.syntax().text_range();
+        let message = format!(
+            "{}stores its rows without a `fetchSize`{note}",
+            self.who(inst)
+        );
+        Some(self.fix(inst, range, message, Applicability::Safe, plan))
+    }
+
+    /// Adds the `fetch-size` option's `fetchSize` after `anchor` when the
+    /// query is JDBC and its effective configuration has none.
+    fn plan_fetch_size(
+        &self,
+        inst: &PluginInstance,
+        qt: QueryType,
+        own: &Value,
+        anchor: &Entry,
+        plan: &mut Plan,
+    ) -> String {
+        let (Some(n), Some(style)) = (self.fetch_size, &self.style) else {
+            return String::new();
+        };
+        if qt.family != Family::Jdbc || self.effective(own).get("fetchSize").is_some() {
+            return String::new();
+        }
+        let line = format!("fetchSize: {n}");
+        let Ok(e) = edit::insert_entry(
+            self.ctx.text,
+            &inst.mapping,
+            Position::After(anchor),
+            &line,
+            style,
+        ) else {
+            return String::new();
+        };
+        plan.edits.push(e);
+        plan.changes.push(DataChange::InsertKey {
+            path: inst.path.clone(),
+            key: "fetchSize".into(),
+            value: Value::Int(n),
+        });
+        format!(", read in batches of `fetchSize: {n}` (option fetch-size)")
+    }
+
+    /// The expressions that read what STORE no longer gives.
+    fn breaking_reads(&self, inst: &PluginInstance, qt: QueryType) -> Vec<&Expression> {
+        let id = inst.id();
+        let stable = qt.stable_outputs();
+        self.expressions
+            .iter()
+            .filter(|e| {
+                e.refs.iter().any(|r| match r {
+                    Reference::DynamicOutputs => true,
+                    Reference::Output { task, path } => {
+                        Some(task) == id.as_ref()
+                            && !path.first().is_some_and(|p| stable.contains(&p.as_str()))
+                    }
+                    _ => false,
+                })
+            })
+            .collect()
+    }
+
+    fn by_hand(&self, inst: &PluginInstance, range: TextRange, why: &str) -> Fix {
+        Fix::display_only(
+            range,
+            format!(
+                "{}uses a deprecated or context-filling fetch mode; change it by hand: {why}",
+                self.who(inst)
+            ),
+        )
+    }
+
+    /// A fix, or a finding when the task sits under an anchor.
+    fn fix(
+        &self,
+        inst: &PluginInstance,
+        range: TextRange,
+        message: String,
+        applicability: Applicability,
+        plan: Plan,
+    ) -> Fix {
+        if inst.anchored {
+            return Fix::display_only(
+                range,
+                format!("{message}; change it by hand: it sits under a YAML anchor, so its aliases would change too"),
+            );
+        }
+        Fix::new(range, message, applicability, plan.edits, plan.changes)
+    }
+}
+
+/// `` `{{ outputs.q.rows }}` (tasks[1].message), ... ``
+fn describe(expressions: &[&Expression]) -> String {
+    let mut parts: Vec<String> = expressions
+        .iter()
+        .take(NAMED_EXPRESSIONS)
+        .map(|e| {
+            let dynamic = e.refs.contains(&Reference::DynamicOutputs);
+            format!(
+                "`{}` ({}{})",
+                e.text.trim(),
+                e.at,
+                if dynamic {
+                    ", reads outputs dynamically"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    if expressions.len() > NAMED_EXPRESSIONS {
+        parts.push(format!(
+            "and {} more",
+            expressions.len() - NAMED_EXPRESSIONS
+        ));
+    }
+    parts.join(", ")
+}
+
+/// Replaces the one-line scalar value of `entry` with the plain `new`
+/// (an enum name): inside its quotes when quoted, over its tag when it
+/// has one (`!!bool true` -> `FETCH`). `None` for anything else.
+fn replace_value(text: &str, entry: &Entry, new: &str) -> Option<TextEdit> {
+    let node = entry.value()?;
+    let Node::Scalar(scalar) = &node else {
+        return None;
+    };
+    if scalar.raw().contains(['\n', '\r']) {
+        return None;
+    }
+    match node.properties() {
+        Some(p) if p.anchor().is_some() => None,
+        Some(_) => Some(TextEdit::replace(node.full_range(), new)),
+        None if matches!(scalar.style(), ScalarStyle::Literal | ScalarStyle::Folded) => None,
+        None => Some(edit::replace_scalar(text, scalar, new)),
+    }
+}
+
+/// Replaces a one-line scalar key's text, keeping its quoting.
+fn rename_key(text: &str, entry: &Entry, new: &str) -> Option<TextEdit> {
+    let key = entry.key_scalar()?;
+    if key.raw().contains(['\n', '\r'])
+        || matches!(key.style(), ScalarStyle::Literal | ScalarStyle::Folded)
+    {
+        return None;
+    }
+    Some(edit::replace_scalar(text, &key, new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_types() {
+        let q = |t| query_type(t).map(|q| (q.family, q.class));
+        assert_eq!(
+            q("io.kestra.plugin.jdbc.postgresql.Query"),
+            Some((Family::Jdbc, Class::Query))
+        );
+        assert_eq!(
+            q("io.kestra.plugin.jdbc.duckdb.Queries"),
+            Some((Family::Jdbc, Class::Queries))
+        );
+        assert_eq!(
+            q("io.kestra.plugin.jdbc.as400.Trigger"),
+            Some((Family::Jdbc, Class::Trigger))
+        );
+        assert_eq!(
+            q("io.kestra.plugin.gcp.bigquery.Query"),
+            Some((Family::BigQuery, Class::Query))
+        );
+        assert_eq!(q("io.kestra.plugin.gcp.bigquery.Queries"), None);
+        assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Batch"), None);
+        assert_eq!(q("io.kestra.plugin.jdbc.h2.Query"), None);
+        assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Query.X"), None);
+    }
+
+    #[test]
+    fn mode_follows_kestra_precedence() {
+        let map = |pairs: &[(&str, Value)]| {
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (Value::String(k.to_string()), v.clone()))
+                    .collect(),
+            )
+        };
+        let t = Value::Bool(true);
+        let f = Value::Bool(false);
+        let s = |x: &str| Value::String(x.into());
+        assert_eq!(mode_of(&map(&[])), Ok(Mode::None));
+        assert_eq!(
+            mode_of(&map(&[("store", t.clone()), ("fetchOne", t.clone())])),
+            Ok(Mode::FetchOne)
+        );
+        assert_eq!(
+            mode_of(&map(&[("fetch", t.clone()), ("store", t.clone())])),
+            Ok(Mode::Fetch)
+        );
+        assert_eq!(
+            mode_of(&map(&[("fetch", f.clone()), ("fetchType", s("STORE"))])),
+            Ok(Mode::Store)
+        );
+        assert_eq!(
+            mode_of(&map(&[("store", t), ("fetchType", s("FETCH"))])),
+            Ok(Mode::Store),
+            "a boolean overrides fetchType"
+        );
+        assert_eq!(mode_of(&map(&[("fetch", s("{{ x }}"))])), Err("fetch"));
+        assert_eq!(
+            mode_of(&map(&[("fetchType", s("{{ inputs.m }}"))])),
+            Ok(Mode::Other(s("{{ inputs.m }}")))
+        );
+    }
+
+    #[test]
+    fn options() {
+        let mut t = toml::Table::new();
+        assert!(FetchToStore.check_options(&t).is_ok());
+        t.insert("fetch-size".into(), toml::Value::Integer(5000));
+        assert!(FetchToStore.check_options(&t).is_ok());
+        t.insert("fetch-size".into(), toml::Value::Integer(0));
+        assert!(FetchToStore
+            .check_options(&t)
+            .unwrap_err()
+            .contains("fetch-size"));
+        t.insert("fetch-size".into(), toml::Value::String("10".into()));
+        assert!(FetchToStore.check_options(&t).is_err());
+        let mut u = toml::Table::new();
+        u.insert("fetchsize".into(), toml::Value::Integer(1));
+        assert!(FetchToStore
+            .check_options(&u)
+            .unwrap_err()
+            .contains("fetchsize"));
+    }
+}

@@ -1,0 +1,442 @@
+//! hoist-plugin-defaults: a setting repeated on several instances of one
+//! plugin family moves into the flow's `pluginDefaults`.
+//!
+//! For each key (`containerImage`, `taskRunner` by default) the codemod
+//! tries default types from broad to narrow: each language package
+//! (`io.kestra.plugin.scripts.python`), then each exact class. A type is
+//! taken only when every instance it would match, anywhere in the flow
+//! (tasks, triggers, task runners...), runs with the same configuration
+//! afterwards: instances holding the hoisted value lose their copy, others
+//! must keep theirs unchanged under Kestra's merge (a scalar of their own
+//! wins; a map must not gain keys; a list would be concatenated, so it only
+//! moves when no matching instance keeps its own), and no instance may
+//! lack the key (it would gain it). No type that another default already
+//! sets the key for, on any matched instance, is used: Kestra's order
+//! between two such defaults is undefined.
+
+use super::{default_path, entry_text, flow_data, movable_value, section, Comments, Section};
+use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::kestra::defaults::{
+    default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
+};
+use crate::kestra::flow::PluginInstance;
+use crate::kestra::path::DataPath;
+use crate::kestra::KestraVersion;
+use crate::syntax::ast::{AstNode, Entry, Node};
+use crate::syntax::edit::{self, Position, TextEdit};
+use crate::syntax::emit;
+use crate::syntax::value::{ScalarStyle, Value};
+use crate::syntax::Style;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub struct HoistPluginDefaults;
+
+const NAME: &str = "hoist-plugin-defaults";
+
+/// Kestra 2.0 removes `pluginDefaults`: hoisting is a 1.x practice.
+const DEFAULTS_REMOVED_IN: KestraVersion = KestraVersion::new(2, 0);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Options {
+    #[serde(default = "default_keys")]
+    keys: Vec<String>,
+    #[serde(default = "default_min_occurrences")]
+    min_occurrences: usize,
+}
+
+fn default_keys() -> Vec<String> {
+    vec!["containerImage".into(), "taskRunner".into()]
+}
+
+fn default_min_occurrences() -> usize {
+    2
+}
+
+impl Options {
+    fn from_table(table: &toml::Table) -> Result<Options, String> {
+        let options = Options::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| e.message().to_string())?;
+        if options.min_occurrences < 2 {
+            return Err("`min-occurrences` must be at least 2".into());
+        }
+        if let Some(k) = options
+            .keys
+            .iter()
+            .find(|k| matches!(k.as_str(), "id" | "type"))
+        {
+            return Err(format!(
+                "`keys` cannot hold `{k}`: it identifies the instance"
+            ));
+        }
+        Ok(options)
+    }
+}
+
+impl Codemod for HoistPluginDefaults {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Move settings repeated across a plugin family (containerImage, taskRunner) into pluginDefaults"
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::SafeWhenProven
+    }
+
+    fn default_on(&self, target: KestraVersion) -> bool {
+        target < DEFAULTS_REMOVED_IN
+    }
+
+    fn docs(&self) -> &'static str {
+        include_str!("../../../codemods/hoist-plugin-defaults/README.md")
+    }
+
+    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
+        Options::from_table(options).map(|_| ())
+    }
+
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+        let Ok(options) = Options::from_table(ctx.options) else {
+            return Vec::new();
+        };
+        let Some(data) = flow_data(ctx) else {
+            return Vec::new();
+        };
+        let planner = Planner {
+            ctx,
+            defaults: flow_defaults(&data),
+            data_instances: instances(&data),
+            cst: ctx
+                .flow
+                .plugin_instances()
+                .into_iter()
+                .map(|i| (i.path.clone(), i))
+                .collect(),
+            min: options.min_occurrences,
+        };
+        let mut plans: Vec<Plan> = Vec::new();
+        for key in &options.keys {
+            for prefix in planner.candidates(key) {
+                if let Some(plan) = planner.evaluate(key, &prefix, &plans) {
+                    plans.push(plan);
+                }
+            }
+        }
+        let mut by_type: Vec<(String, Vec<Plan>)> = Vec::new();
+        for plan in plans {
+            match by_type.iter_mut().find(|(t, _)| *t == plan.prefix) {
+                Some((_, group)) => group.push(plan),
+                None => by_type.push((plan.prefix.clone(), vec![plan])),
+            }
+        }
+        by_type
+            .into_iter()
+            .filter_map(|(prefix, group)| build_fix(ctx, &data, &prefix, &group))
+            .collect()
+    }
+}
+
+/// One key moving to a default of type `prefix`.
+struct Plan {
+    key: String,
+    prefix: String,
+    value: Value,
+    /// Paths of every instance the default matches.
+    matched: Vec<DataPath>,
+    /// The entries to remove (instance path, entry), in document order.
+    removals: Vec<(DataPath, Entry)>,
+    /// Where the value's text is copied from: the first removal, or the
+    /// first whose entry has comments, which travel with it.
+    source: Node,
+    comments: Comments,
+}
+
+struct Planner<'a> {
+    ctx: &'a FlowContext<'a>,
+    defaults: Vec<PluginDefault>,
+    data_instances: Vec<Instance<'a>>,
+    cst: HashMap<DataPath, PluginInstance>,
+    min: usize,
+}
+
+impl<'a> Planner<'a> {
+    /// Default types to try for `key`, broadest first: the packages of the
+    /// instances that set it, then their classes, most frequent first.
+    fn candidates(&self, key: &str) -> Vec<String> {
+        let mut packages: Vec<(String, usize)> = Vec::new();
+        let mut classes: Vec<(String, usize)> = Vec::new();
+        let bump = |list: &mut Vec<(String, usize)>, t: &str| match list
+            .iter_mut()
+            .find(|(x, _)| x == t)
+        {
+            Some((_, n)) => *n += 1,
+            None => list.push((t.to_string(), 1)),
+        };
+        for inst in &self.data_instances {
+            if inst.map.get(key).is_none() {
+                continue;
+            }
+            if let Some((package, _)) = inst.type_name.rsplit_once('.') {
+                bump(&mut packages, package);
+            }
+            bump(&mut classes, inst.type_name);
+        }
+        packages.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        classes.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        packages
+            .into_iter()
+            .chain(classes)
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    fn evaluate(&self, key: &str, prefix: &str, planned: &[Plan]) -> Option<Plan> {
+        let matched: Vec<&Instance> = self
+            .data_instances
+            .iter()
+            .filter(|i| default_matches(prefix, i.type_name))
+            .collect();
+        let matched_paths: Vec<DataPath> = matched.iter().map(|i| i.path.clone()).collect();
+        // Never two defaults that could set `key` for one instance.
+        let clash_existing = self.defaults.iter().any(|d| {
+            d.values.iter().any(|(k, _)| k == key)
+                && matched
+                    .iter()
+                    .any(|i| default_matches(&d.type_prefix, i.type_name))
+        });
+        let clash_planned = planned
+            .iter()
+            .any(|p| p.key == key && p.matched.iter().any(|m| matched_paths.contains(m)));
+        if clash_existing || clash_planned {
+            return None;
+        }
+        let value = most_common(matched.iter().filter_map(|i| i.map.get(key)))?;
+        let mut removals = Vec::new();
+        let mut source: Option<(Node, Comments)> = None;
+        for inst in &matched {
+            match inst.map.get(key) {
+                // It would gain the value.
+                None => return None,
+                Some(own) if *own == value => {
+                    if let Some((entry, node)) = self.removable(inst, key) {
+                        let comments = Comments::of(self.ctx.text, &entry);
+                        if source
+                            .as_ref()
+                            .is_none_or(|(_, c)| c.is_empty() && !comments.is_empty())
+                        {
+                            source = Some((node, comments));
+                        }
+                        removals.push((inst.path.clone(), entry));
+                        continue;
+                    }
+                    keeps_own(&value, own)?;
+                }
+                Some(own) => keeps_own(&value, own)?,
+            }
+        }
+        if removals.len() < self.min {
+            return None;
+        }
+        let (source, comments) = source?;
+        Some(Plan {
+            key: key.to_string(),
+            prefix: prefix.to_string(),
+            value,
+            matched: matched_paths,
+            removals,
+            source,
+            comments,
+        })
+    }
+
+    /// The instance's entry for `key`, when its text can be removed.
+    fn removable(&self, inst: &Instance, key: &str) -> Option<(Entry, Node)> {
+        let cst = self.cst.get(&inst.path)?;
+        if cst.anchored {
+            return None;
+        }
+        let (entry, node) = movable_value(&cst.mapping, key)?;
+        if self.ctx.is_suppressed(entry.text_range().start())
+            || self.ctx.is_suppressed(cst.mapping.text_range().start())
+        {
+            return None;
+        }
+        Some((entry, node))
+    }
+}
+
+/// An instance that keeps `own` under a new default `value` runs with the
+/// same setting only if Kestra's merge leaves `own` as it is.
+fn keeps_own(value: &Value, own: &Value) -> Option<()> {
+    (merge(value, own) == *own).then_some(())
+}
+
+/// The most frequent value (the first seen on a tie).
+fn most_common<'v>(values: impl Iterator<Item = &'v Value>) -> Option<Value> {
+    let mut counts: Vec<(&Value, usize)> = Vec::new();
+    for v in values {
+        match counts.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((v, 1)),
+        }
+    }
+    let best = counts.iter().map(|(_, n)| *n).max()?;
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == best)
+        .map(|(v, _)| v.clone())
+}
+
+/// One fix per default type: remove the copies, add the default.
+fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> Option<Fix> {
+    let text = ctx.text;
+    let style = Style::detect(text, &ctx.parse.syntax());
+    let mut edits: Vec<TextEdit> = Vec::new();
+    let mut changes: Vec<DataChange> = Vec::new();
+    for plan in plans {
+        for (path, entry) in &plan.removals {
+            edits.push(edit::remove_entry(text, entry));
+            changes.push(DataChange::RemoveKey {
+                path: path.clone(),
+                key: plan.key.clone(),
+            });
+        }
+    }
+    let (edit, added) = add_default(ctx, data, &style, prefix, plans)?;
+    edits.push(edit);
+    changes.extend(added);
+    changes.push(DataChange::SameEffectiveConfig);
+
+    let first = &plans[0];
+    let range = first.removals[0].1.text_range();
+    let what: Vec<String> = plans
+        .iter()
+        .map(|p| {
+            let n = p.removals.len();
+            match &p.value {
+                Value::String(s) if s.len() <= 40 => format!("`{}: {s}` ({n} times)", p.key),
+                _ => format!("`{}` ({n} times)", p.key),
+            }
+        })
+        .collect();
+    let message = format!(
+        "{} repeated across `{prefix}` plugins: move to pluginDefaults",
+        what.join(" and ")
+    );
+    Some(Fix::new(
+        range,
+        message,
+        Applicability::Safe,
+        edits,
+        changes,
+    ))
+}
+
+/// The edit that writes the default, and its declared data changes.
+fn add_default(
+    ctx: &FlowContext,
+    data: &Value,
+    style: &Style,
+    prefix: &str,
+    plans: &[Plan],
+) -> Option<(TextEdit, Vec<DataChange>)> {
+    let text = ctx.text;
+    let root = ctx.flow.root();
+    let type_text = emit::string_scalar(prefix, ScalarStyle::Plain, false);
+    let values_text = |key_col: usize| -> String {
+        plans
+            .iter()
+            .map(|p| {
+                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style.indent);
+                format!("{}{body}", " ".repeat(key_col))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let values_map = || {
+        Value::Map(
+            plans
+                .iter()
+                .map(|p| (Value::String(p.key.clone()), p.value.clone()))
+                .collect(),
+        )
+    };
+    let new_item = || {
+        Value::Map(vec![
+            (
+                Value::String("type".into()),
+                Value::String(prefix.to_string()),
+            ),
+            (Value::String("values".into()), values_map()),
+        ])
+    };
+    let Some(Section { key, entry: _, seq }) = section(root) else {
+        // No section yet: a new one at the end of the flow.
+        let dash = " ".repeat(style.seq_indent);
+        let body = format!(
+            "pluginDefaults:\n{dash}- type: {type_text}\n{dash}  values:\n{}",
+            values_text(style.seq_indent + 2 + style.indent)
+        );
+        let edit = edit::insert_entry(text, root, Position::Last, &body, style).ok()?;
+        let change = DataChange::InsertKey {
+            path: DataPath::root(),
+            key: "pluginDefaults".into(),
+            value: Value::Seq(vec![new_item()]),
+        };
+        return Some((edit, vec![change]));
+    };
+    let seq = seq?;
+    let existing = seq
+        .items()
+        .enumerate()
+        .find_map(|(i, item)| match item.value() {
+            Some(Node::Mapping(m)) if m.get_str("type").as_deref() == Some(prefix) => Some((i, m)),
+            _ => None,
+        });
+    match existing {
+        Some((i, default)) => match default.get_value("values") {
+            Some(Node::Mapping(values)) => {
+                let body = values_text(0);
+                let edit = edit::insert_entry(text, &values, Position::Last, &body, style).ok()?;
+                let path = default_path(key, i).key("values");
+                let changes = plans
+                    .iter()
+                    .map(|p| DataChange::InsertKey {
+                        path: path.clone(),
+                        key: p.key.clone(),
+                        value: p.value.clone(),
+                    })
+                    .collect();
+                Some((edit, changes))
+            }
+            Some(_) => None,
+            None => {
+                let body = format!("values:\n{}", values_text(style.indent));
+                let edit = edit::insert_entry(text, &default, Position::Last, &body, style).ok()?;
+                let change = DataChange::InsertKey {
+                    path: default_path(key, i),
+                    key: "values".into(),
+                    value: values_map(),
+                };
+                Some((edit, vec![change]))
+            }
+        },
+        None => {
+            let body = format!("type: {type_text}\nvalues:\n{}", values_text(style.indent));
+            let edit = edit::append_item(text, &seq, &body, style).ok()?;
+            let Some(Value::Seq(mut items)) = data.get(key).cloned() else {
+                return None;
+            };
+            items.push(new_item());
+            let change = DataChange::Replace {
+                path: DataPath::root().key(key),
+                value: Value::Seq(items),
+            };
+            Some((edit, vec![change]))
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! inline-plugin-defaults: the Kestra 2.0 migration. Every flow default is
+//! written into each instance it applies to, merged as Kestra merged it,
+//! and the `pluginDefaults` section goes.
+//!
+//! All or nothing per flow: a default left behind while some instances got
+//! it inlined would be applied twice to lists. So any instance the codemod
+//! cannot rewrite exactly (a property its type may not have, two defaults
+//! setting one key, an anchor, a shape it cannot merge in place) turns the
+//! whole flow into a finding that says why.
+
+use super::{entry_text, flow_data, section, Comments, Section};
+use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::kestra::defaults::{
+    default_matches, effective, flow_defaults, instances, PluginDefault,
+};
+use crate::kestra::flow::PluginInstance;
+use crate::kestra::path::DataPath;
+use crate::kestra::properties::has_property;
+use crate::kestra::KestraVersion;
+use crate::syntax::ast::{AstNode, Mapping, Node};
+use crate::syntax::edit::{self, node_text_at, Position, TextEdit};
+use crate::syntax::style::column;
+use crate::syntax::value::Value;
+use crate::syntax::{Style, SyntaxKind};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub struct InlinePluginDefaults;
+
+const NAME: &str = "inline-plugin-defaults";
+
+/// Kestra 2.0 rejects flows that keep `pluginDefaults`.
+const DEFAULTS_REMOVED_IN: KestraVersion = KestraVersion::new(2, 0);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {}
+
+impl Codemod for InlinePluginDefaults {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Write pluginDefaults into every instance they apply to and remove them (Kestra 2.0)"
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::SafeWhenProven
+    }
+
+    fn default_on(&self, target: KestraVersion) -> bool {
+        target >= DEFAULTS_REMOVED_IN
+    }
+
+    fn docs(&self) -> &'static str {
+        include_str!("../../../codemods/inline-plugin-defaults/README.md")
+    }
+
+    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
+        Options::deserialize(toml::Value::Table(options.clone()))
+            .map(|_| ())
+            .map_err(|e| e.message().to_string())
+    }
+
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+        let Some(section) = section(ctx.flow.root()) else {
+            return Vec::new();
+        };
+        let range = section.entry.text_range();
+        let range = section.entry.key_scalar().map_or(range, |k| k.text_range());
+        match plan(ctx, &section) {
+            Ok(fix) => vec![fix],
+            Err(problems) => {
+                let more = match problems.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                };
+                vec![Fix::display_only(
+                    range,
+                    format!(
+                        "`{}` cannot be inlined exactly: {}{more}; inline by hand",
+                        section.key, problems[0]
+                    ),
+                )]
+            }
+        }
+    }
+}
+
+/// One flow default as written: its data and its `values` mapping's text.
+struct Written {
+    data: PluginDefault,
+    values: Option<Mapping>,
+}
+
+fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
+    let text = ctx.text;
+    let data = flow_data(ctx).ok_or_else(|| vec!["the flow cannot be read".to_string()])?;
+    let written = written_defaults(&data, section)?;
+    let all: Vec<PluginDefault> = written.iter().map(|w| w.data.clone()).collect();
+    debug_assert_eq!(all, flow_defaults(&data));
+    let style = Style::detect(text, &ctx.parse.syntax());
+    let cst: HashMap<DataPath, PluginInstance> = ctx
+        .flow
+        .plugin_instances()
+        .into_iter()
+        .map(|i| (i.path.clone(), i))
+        .collect();
+    let data_instances = instances(&data);
+
+    let mut edits: Vec<TextEdit> = Vec::new();
+    let mut changes: Vec<DataChange> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut touched = 0usize;
+    for inst in &data_instances {
+        let matching: Vec<&Written> = written
+            .iter()
+            .filter(|w| default_matches(&w.data.type_prefix, inst.type_name))
+            .collect();
+        if matching.is_empty() {
+            continue;
+        }
+        let path = &inst.path;
+        let eff = effective(inst.map, &all);
+        if let Some(k) = eff.ambiguous.first() {
+            problems.push(format!(
+                "two defaults set `{k}` for {path}, and Kestra's order between them is undefined"
+            ));
+            continue;
+        }
+        let Some(target) = cst.get(path).filter(|c| !c.anchored) else {
+            problems.push(format!(
+                "{path} sits under a YAML anchor or in a shape kestra-fix cannot edit"
+            ));
+            continue;
+        };
+        let before = (edits.len(), problems.len());
+        for w in &matching {
+            for (key, _) in &w.data.values {
+                let own = inst.map.get(key);
+                let merged = eff
+                    .config
+                    .get(key)
+                    .expect("a default's key is in the merge");
+                if own == Some(merged) {
+                    continue;
+                }
+                if let Err(why) = property_known(inst.type_name, &w.data.type_prefix, key) {
+                    problems.push(format!("{path}: {why}"));
+                    continue;
+                }
+                if let Some(nested) = nested_plugin(merged, &all) {
+                    problems.push(format!(
+                        "{path}.{key} would bring in a `{nested}` that defaults also apply to"
+                    ));
+                    continue;
+                }
+                if data_instances
+                    .iter()
+                    .any(|i| i.path != *path && starts_with(&i.path, &path.key(key)))
+                {
+                    problems.push(format!("{path}.{key} holds plugins of its own"));
+                    continue;
+                }
+                let Some((default_entry, default_node)) = w
+                    .values
+                    .as_ref()
+                    .and_then(|m| m.get(key))
+                    .and_then(|e| Some((e.clone(), e.value()?)))
+                else {
+                    problems.push(format!("the default for `{key}` cannot be read as text"));
+                    continue;
+                };
+                match target.mapping.get(key) {
+                    None => {
+                        let comments = Comments::of(text, &default_entry);
+                        let body = entry_text(text, key, &default_node, &comments, 0, style.indent);
+                        match edit::insert_entry(
+                            text,
+                            &target.mapping,
+                            Position::Last,
+                            &body,
+                            &style,
+                        ) {
+                            Ok(e) => edits.push(e),
+                            Err(e) => problems.push(format!("{path}: {e}")),
+                        }
+                        changes.push(DataChange::InsertKey {
+                            path: path.clone(),
+                            key: key.clone(),
+                            value: merged.clone(),
+                        });
+                    }
+                    Some(entry) => {
+                        let Some(own_node) = entry.value() else {
+                            problems.push(format!("{path}.{key} is empty"));
+                            continue;
+                        };
+                        match merge_edits(text, &own_node, &default_node, w.data.forced, &style) {
+                            Ok(e) => edits.extend(e),
+                            Err(why) => problems.push(format!("{path}.{key}: {why}")),
+                        }
+                        changes.push(DataChange::Replace {
+                            path: path.key(key),
+                            value: merged.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if edits.len() > before.0 && problems.len() == before.1 {
+            touched += 1;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // Insertions at one offset (the ends of nested mappings coincide) go
+    // innermost first, so each lands inside its own mapping.
+    edits.sort_by_key(|e| {
+        let line = e.new_text.trim_start_matches(['\r', '\n']);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        (e.range.start(), e.range.end(), std::cmp::Reverse(indent))
+    });
+    edits.push(edit::remove_entry(text, &section.entry));
+    changes.push(DataChange::RemoveKey {
+        path: DataPath::root(),
+        key: section.key.to_string(),
+    });
+    changes.push(DataChange::SameEffectiveConfig);
+    let message = match touched {
+        0 => format!(
+            "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it",
+            section.key
+        ),
+        1 => format!(
+            "`{}` is removed in Kestra 2.0: write its values into the instance they apply to",
+            section.key
+        ),
+        n => format!(
+            "`{}` is removed in Kestra 2.0: write its values into the {n} instances they apply to",
+            section.key
+        ),
+    };
+    Ok(Fix::new(
+        section
+            .entry
+            .key_scalar()
+            .map_or(section.entry.text_range(), |k| k.text_range()),
+        message,
+        Applicability::Safe,
+        edits,
+        changes,
+    ))
+}
+
+/// The defaults with the text of their `values`, in section order.
+fn written_defaults(data: &Value, section: &Section) -> Result<Vec<Written>, Vec<String>> {
+    let Some(seq) = &section.seq else {
+        return match data.get(section.key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(_) => Err(vec![format!("`{}` is not a list", section.key)]),
+        };
+    };
+    let Some(Value::Seq(items)) = data.get(section.key) else {
+        return Err(vec![format!("`{}` is not a list", section.key)]);
+    };
+    let has_refs = section
+        .entry
+        .syntax()
+        .descendants()
+        .any(|n| matches!(n.kind(), SyntaxKind::ALIAS | SyntaxKind::PROPERTIES));
+    if has_refs {
+        return Err(vec!["it uses YAML anchors, aliases or tags".into()]);
+    }
+    seq.items()
+        .zip(items)
+        .enumerate()
+        .map(|(i, (item, value))| {
+            let Some(Node::Mapping(m)) = item.value() else {
+                return Err(vec![format!("entry {} is not a mapping", i + 1)]);
+            };
+            let one = Value::Map(vec![(
+                Value::String("pluginDefaults".into()),
+                Value::Seq(vec![value.clone()]),
+            )]);
+            let data = flow_defaults(&one)
+                .pop()
+                .ok_or_else(|| vec![format!("entry {} has no `type`", i + 1)])?;
+            let values = match m.get_value("values") {
+                Some(Node::Mapping(v)) => Some(v),
+                _ => None,
+            };
+            Ok(Written { data, values })
+        })
+        .collect()
+}
+
+/// A default's property may be written into an instance only when the
+/// instance's type has it (Kestra 2.0 rejects unknown properties, 1.x
+/// ignored them). Unknown families count as having it only when the default
+/// names the exact type.
+fn property_known(type_name: &str, default_type: &str, key: &str) -> Result<(), String> {
+    match has_property(type_name, key) {
+        Some(true) => Ok(()),
+        Some(false) => Err(format!(
+            "`{type_name}` has no `{key}` (Kestra 1.x ignored the default there)"
+        )),
+        None if default_type == type_name => Ok(()),
+        None => Err(format!(
+            "kestra-fix cannot tell whether `{type_name}` has `{key}`, set by the `{default_type}` default"
+        )),
+    }
+}
+
+/// The type of a plugin map inside `value` that a default matches.
+fn nested_plugin(value: &Value, defaults: &[PluginDefault]) -> Option<String> {
+    match value {
+        Value::Map(entries) => {
+            if let Some(t) = value.get("type").and_then(Value::as_str) {
+                if defaults.iter().any(|d| default_matches(&d.type_prefix, t)) {
+                    return Some(t.to_string());
+                }
+            }
+            entries.iter().find_map(|(_, v)| nested_plugin(v, defaults))
+        }
+        Value::Seq(items) => items.iter().find_map(|v| nested_plugin(v, defaults)),
+        _ => None,
+    }
+}
+
+fn starts_with(path: &DataPath, prefix: &DataPath) -> bool {
+    path.segments().starts_with(prefix.segments())
+}
+
+/// Edits that turn `own` into Kestra's merge of the default into it: maps
+/// gain the default's missing keys (recursively), lists get the default's
+/// items (first, or last when forced), a forced scalar replaces the own one.
+fn merge_edits(
+    text: &str,
+    own: &Node,
+    default: &Node,
+    forced: bool,
+    style: &Style,
+) -> Result<Vec<TextEdit>, String> {
+    match (own, default) {
+        (Node::Mapping(own_map), Node::Mapping(def_map)) => {
+            let mut edits = Vec::new();
+            for entry in def_map.entries() {
+                let (Some(key), Some(def_value)) = (entry.key_text(), entry.value()) else {
+                    return Err("a default entry has no key or value".into());
+                };
+                match own_map.get(&key).and_then(|e| e.value()) {
+                    Some(own_value) => {
+                        edits.extend(merge_edits(text, &own_value, &def_value, forced, style)?)
+                    }
+                    None => {
+                        let body = entry_text(
+                            text,
+                            &key,
+                            &def_value,
+                            &Comments::default(),
+                            0,
+                            style.indent,
+                        );
+                        edits.push(
+                            edit::insert_entry(text, own_map, Position::Last, &body, style)
+                                .map_err(|e| e.to_string())?,
+                        );
+                    }
+                }
+            }
+            Ok(edits)
+        }
+        (Node::Sequence(own_seq), Node::Sequence(def_seq)) => {
+            let mut edits = Vec::new();
+            for item in def_seq.items() {
+                let Some(value) = item.value() else {
+                    return Err("a default list item is empty".into());
+                };
+                let body = node_text_at(text, value.syntax(), 0);
+                let position = if forced {
+                    Position::Last
+                } else {
+                    Position::First
+                };
+                edits.push(
+                    edit::insert_item(text, own_seq, position, &body, style)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            Ok(edits)
+        }
+        (Node::Scalar(_), Node::Scalar(_)) if forced => {
+            let col = column(text, own.text_range().start().into());
+            Ok(vec![TextEdit::replace(
+                own.text_range(),
+                node_text_at(text, default.syntax(), col),
+            )])
+        }
+        // Not forced: the instance's own value wins.
+        _ if !forced => Ok(Vec::new()),
+        _ => Err("a forced default and the instance's own value have different shapes".into()),
+    }
+}
