@@ -8,6 +8,9 @@
 //! codemod's own options (`# case: option min-lines=3`).
 //! Files a fix creates are written beside the case in a temp folder and
 //! shown in the snapshot after the diff.
+//! `existing-file PATH="TOML string"` puts a file beside the case first
+//! (to show a conflict), and `expect-error` lets the run report errors,
+//! which the snapshot shows.
 
 use kestra_fix::engine::config::{Config, Overrides, Settings};
 use kestra_fix::engine::process::process_file;
@@ -15,7 +18,15 @@ use kestra_fix::engine::verify::Verifier;
 use kestra_fix::report::diff::file_diff;
 use std::fmt::Write;
 
-fn case_settings(codemod: &str, text: &str) -> (Config, Overrides) {
+/// What a case sets up beside the flow and allows.
+#[derive(Default)]
+struct CaseSetup {
+    existing: Vec<(String, String)>,
+    expect_error: bool,
+}
+
+fn case_settings(codemod: &str, text: &str) -> (Config, Overrides, CaseSetup) {
+    let mut setup = CaseSetup::default();
     let mut o = Overrides {
         select: Some(vec![codemod.to_string()]),
         ..Overrides::default()
@@ -28,8 +39,18 @@ fn case_settings(codemod: &str, text: &str) -> (Config, Overrides) {
             options.extend(parsed);
             continue;
         }
+        if let Some(file) = line.strip_prefix("existing-file ") {
+            let (path, contents) = file.split_once('=').expect("existing-file PATH=CONTENT");
+            let parsed: toml::Table = format!("v = {contents}")
+                .parse()
+                .unwrap_or_else(|e| panic!("`{line}`: {e}"));
+            let contents = parsed["v"].as_str().expect("a TOML string").to_string();
+            setup.existing.push((path.trim().to_string(), contents));
+            continue;
+        }
         match line.split_once('=') {
             None if line == "unsafe-fixes" => o.unsafe_fixes = true,
+            None if line == "expect-error" => setup.expect_error = true,
             Some(("target-version", v)) => o.target_version = Some(v.parse().unwrap()),
             _ => panic!("unknown case option `{line}`"),
         }
@@ -38,7 +59,7 @@ fn case_settings(codemod: &str, text: &str) -> (Config, Overrides) {
     if !options.is_empty() {
         config.codemod_options.insert(codemod.to_string(), options);
     }
-    (config, o)
+    (config, o, setup)
 }
 
 #[test]
@@ -56,7 +77,12 @@ fn codemod_cases() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(file_name);
         std::fs::write(&path, &original).unwrap();
-        let (config, overrides) = case_settings(codemod, &original);
+        let (config, overrides, setup) = case_settings(codemod, &original);
+        for (rel, contents) in &setup.existing {
+            let file = dir.path().join(rel);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, contents).unwrap();
+        }
         let settings = Settings::resolve(&config, &overrides).unwrap();
         let report = process_file(&path, &settings, &Verifier::default(), true);
 
@@ -82,10 +108,16 @@ fn codemod_cases() {
                 f.start.line, f.start.col, f.codemod, f.message, f.applicability
             );
         }
+        // Paths in errors are shown relative to the case's temp folder.
+        let tmp = format!("{}{}", dir.path().display(), std::path::MAIN_SEPARATOR);
         for e in &report.errors {
-            let _ = writeln!(snapshot, "error: {e}");
+            let _ = writeln!(snapshot, "error: {}", e.to_string().replace(&tmp, ""));
         }
-        assert!(report.errors.is_empty(), "{file_name}: {snapshot}");
+        assert_eq!(
+            report.errors.is_empty(),
+            !setup.expect_error,
+            "{file_name}: {snapshot}"
+        );
 
         // What was written is what the diff shows, and a second run on it
         // changes nothing (DESIGN invariant 5).
@@ -96,7 +128,12 @@ fn codemod_cases() {
             again.fixed.is_none(),
             "{file_name}: second run changed the file"
         );
-        assert!(again.errors.is_empty(), "{file_name}: {:?}", again.errors);
+        assert_eq!(
+            again.errors.is_empty(),
+            !setup.expect_error,
+            "{file_name}: {:?}",
+            again.errors
+        );
         if original.contains("\r\n") {
             assert_eq!(
                 written.matches("\r\n").count(),

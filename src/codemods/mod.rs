@@ -3,6 +3,7 @@
 //! One file per codemod; its user docs live in `codemods/<name>/README.md`
 //! (what `kestra-fix explain <name>` prints) next to its cases.
 
+mod extract_inline_scripts;
 mod fetch_to_store;
 mod migrate_renamed_types;
 mod plugin_defaults;
@@ -94,6 +95,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &plugin_defaults::HoistPluginDefaults,
     &plugin_defaults::InlinePluginDefaults,
     &fetch_to_store::FetchToStore,
+    &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
 ];
 

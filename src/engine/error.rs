@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Write(#[source] std::io::Error),
     #[error("{created} exists with different contents; not overwritten, flow left unchanged")]
     Conflict { created: PathBuf },
+    /// A file a fix would create lies outside the flow's folder or is
+    /// reached through a symbolic link.
+    #[error("refusing to create {created}: {reason}; flow left unchanged")]
+    UnsafePath { created: PathBuf, reason: String },
     /// A fix failed verification: a bug in a codemod, never the user's.
     #[error("internal error: a `{codemod}` fix failed verification ({detail}); fix dropped, file left unchanged")]
     Verification { codemod: String, detail: String },
@@ -53,6 +57,7 @@ impl Error {
             ErrorKind::Config(_) => "config",
             ErrorKind::Write(_) => "write",
             ErrorKind::Conflict { .. } => "conflict",
+            ErrorKind::UnsafePath { .. } => "unsafe-path",
             ErrorKind::Verification { .. } => "verification",
             ErrorKind::NotConverged { .. } => "not-converged",
         }

@@ -124,10 +124,22 @@ impl FileReport {
 }
 
 /// Keeps created files that are not on disk yet; a different file already
-/// there is a conflict that stops the whole flow's change.
+/// there is a conflict that stops the whole flow's change, and so is a file
+/// outside the flow's folder or reached through a symbolic link.
 fn check_conflicts(path: &Path, created: &mut Vec<CreatedFile>) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new(""));
     let mut pending = Vec::new();
     for file in created.drain(..) {
+        if let Err(reason) = contained(dir, &file.path) {
+            return Err(Error::new(
+                path,
+                None,
+                ErrorKind::UnsafePath {
+                    created: file.path,
+                    reason,
+                },
+            ));
+        }
         match std::fs::read(&file.path) {
             Ok(existing) if existing == file.contents.as_bytes() => {}
             Ok(_) => {
@@ -142,6 +154,42 @@ fn check_conflicts(path: &Path, created: &mut Vec<CreatedFile>) -> Result<(), Er
     }
     *created = pending;
     Ok(())
+}
+
+/// Whether `file` lies under `dir` by plain names only (no `..`, no root)
+/// and no existing folder or file on the way is a symbolic link, so a write
+/// cannot land outside the folder of the flow being fixed.
+fn contained(dir: &Path, file: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let rel = file
+        .strip_prefix(dir)
+        .map_err(|_| format!("it is not inside {}", display_dir(dir)))?;
+    if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(format!(
+            "its path must go down from {} by plain names",
+            display_dir(dir)
+        ));
+    }
+    let mut at = dir.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!("{} is a symbolic link", at.display()))
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        dir.display().to_string()
+    }
 }
 
 /// New files first, so the flow never names a file that is not there.
@@ -694,6 +742,31 @@ mod engine_tests {
         let run = process_file(&flow, &settings(&EXTRACT), &Verifier::default(), true);
         assert!(run.errors.is_empty() && run.created.is_empty());
         assert_ne!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn created_files_never_go_through_symlinks_or_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("notes")).unwrap();
+        let run = process_file(&flow, &settings(&EXTRACT), &Verifier::default(), true);
+        assert!(
+            matches!(&run.errors[0].kind, ErrorKind::UnsafePath { reason, .. } if reason.contains("symbolic link")),
+            "{:?}",
+            run.errors
+        );
+        assert!(run.created.is_empty() && run.fixed.is_none());
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+        assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+
+        let d = dir.path();
+        assert!(contained(d, &d.join("a/b.txt")).is_ok());
+        assert!(contained(d, &d.join("../b.txt")).is_err());
+        assert!(contained(d, &d.join("a/../../b.txt")).is_err());
+        assert!(contained(d, Path::new("/etc/passwd")).is_err());
+        assert!(contained(d, d).is_err());
     }
 
     #[test]
