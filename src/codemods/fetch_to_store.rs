@@ -20,7 +20,7 @@ use crate::kestra::pebble::{references, tags, Reference, TagKind};
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node};
 use crate::syntax::edit::{self, Position, TextEdit};
-use crate::syntax::value::{decode_documents, ScalarStyle, Value};
+use crate::syntax::value::{ScalarStyle, Value};
 use crate::syntax::{Style, TextRange};
 use serde::Deserialize;
 use std::fmt;
@@ -129,10 +129,7 @@ impl Codemod for FetchToStore {
             return Vec::new();
         }
         // The engine only runs codemods on text that parses.
-        let Ok(docs) = decode_documents(ctx.parse) else {
-            return Vec::new();
-        };
-        let Some(data) = docs.first() else {
+        let Some(data) = ctx.data() else {
             return Vec::new();
         };
         let judge = Judge {

@@ -15,7 +15,9 @@ pub use crate::engine::verify::DataChange;
 use crate::engine::suppress::Suppressions;
 use crate::kestra::flow::Flow;
 use crate::kestra::KestraVersion;
+use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::{LineIndex, Parse, TextSize};
+use std::cell::OnceCell;
 use std::fmt;
 use std::path::Path;
 
@@ -53,9 +55,21 @@ pub struct FlowContext<'a> {
     pub options: &'a toml::Table,
     pub(crate) suppressions: &'a Suppressions,
     pub(crate) codemod: &'static str,
+    /// The flow's data as our decoder reads it, decoded at most once per
+    /// round and shared by the codemods (see [`FlowContext::data`]).
+    pub(crate) data: &'a OnceCell<Option<Value>>,
 }
 
 impl FlowContext<'_> {
+    /// The first document's data (`None` if it cannot be decoded, which
+    /// the engine's parse check makes rare). The engine verifies fixes
+    /// with an independent parser; codemods plan with this one.
+    pub fn data(&self) -> Option<&Value> {
+        self.data
+            .get_or_init(|| decode_documents(self.parse).ok()?.into_iter().next())
+            .as_ref()
+    }
+
     /// Whether a `# kestra-fix: ignore[...]` comment covers `offset` for
     /// the running codemod. The engine drops suppressed fixes anyway; a
     /// codemod asks when one suppressed node changes how it judges others.

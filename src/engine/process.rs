@@ -255,6 +255,7 @@ fn fix_text(
             break;
         }
         let mut candidates = Vec::new();
+        let data = std::cell::OnceCell::new();
         for codemod in &settings.codemods {
             let ctx = FlowContext {
                 path,
@@ -266,6 +267,7 @@ fn fix_text(
                 options: settings.options_for(codemod.name()),
                 suppressions: &suppressions,
                 codemod: codemod.name(),
+                data: &data,
             };
             candidates.extend(
                 codemod

@@ -9,6 +9,7 @@
 use super::path::DataPath;
 use crate::syntax::ast::{AstNode, Mapping, Node, Scalar};
 use crate::syntax::Parse;
+use std::sync::OnceLock;
 
 /// Top-level keys whose content is user data or declarations, not plugins:
 /// an input's `type: STRING` names a data type, and a map under `variables`
@@ -25,6 +26,8 @@ pub const DEFAULTS_KEYS: &[&str] = &["pluginDefaults", "taskDefaults"];
 #[derive(Debug, Clone)]
 pub struct Flow {
     root: Mapping,
+    /// The walk is shared by every codemod of a round: done once, on demand.
+    instances: OnceLock<Vec<PluginInstance>>,
 }
 
 impl Flow {
@@ -34,7 +37,10 @@ impl Flow {
         ["id", "namespace", "tasks"]
             .iter()
             .all(|k| root.get(k).is_some())
-            .then_some(Flow { root })
+            .then_some(Flow {
+                root,
+                instances: OnceLock::new(),
+            })
     }
 
     pub fn root(&self) -> &Mapping {
@@ -52,6 +58,15 @@ impl Flow {
     /// Every plugin instance outside the defaults and data sections, in
     /// document order, nested ones after their parent.
     pub fn plugin_instances(&self) -> Vec<PluginInstance> {
+        self.instances().to_vec()
+    }
+
+    /// [`Flow::plugin_instances`] without the copy.
+    pub fn instances(&self) -> &[PluginInstance] {
+        self.instances.get_or_init(|| self.walk_instances())
+    }
+
+    fn walk_instances(&self) -> Vec<PluginInstance> {
         let mut out = Vec::new();
         for entry in self.root.entries() {
             let Some(key) = entry.key_text() else {

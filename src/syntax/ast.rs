@@ -201,7 +201,7 @@ impl Mapping {
     /// parser would reject duplicates anyway).
     pub fn get(&self, key: &str) -> Option<Entry> {
         self.entries()
-            .find(|e| e.key_scalar().is_some_and(|k| k.value() == key))
+            .find(|e| e.key_scalar().is_some_and(|k| k.value_is(key)))
     }
 
     /// The value node of the entry `key`.
@@ -296,6 +296,22 @@ impl Scalar {
     /// The decoded string value (escapes, folding and chomping applied).
     pub fn value(&self) -> Cow<'_, str> {
         Cow::Owned(value::scalar_text(&self.0))
+    }
+
+    /// Whether the decoded value equals `s`, without allocating for the
+    /// common one-line plain scalar (mapping keys).
+    pub fn value_is(&self, s: &str) -> bool {
+        if self.0.kind() == PLAIN_SCALAR {
+            let mut texts = self
+                .0
+                .children_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| t.kind() == PLAIN_TEXT);
+            if let (Some(first), None) = (texts.next(), texts.next()) {
+                return first.text() == s;
+            }
+        }
+        self.value() == s
     }
 
     /// The raw source text of the scalar.

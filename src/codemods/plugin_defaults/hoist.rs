@@ -14,7 +14,7 @@
 //! sets the key for, on any matched instance, is used: Kestra's order
 //! between two such defaults is undefined.
 
-use super::{default_path, entry_text, flow_data, movable_value, section, Comments, Section};
+use super::{default_path, entry_text, movable_value, section, Comments, Section};
 use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
@@ -103,7 +103,7 @@ impl Codemod for HoistPluginDefaults {
         let Ok(options) = Options::from_table(ctx.options) else {
             return Vec::new();
         };
-        let Some(data) = flow_data(ctx) else {
+        let Some(data) = ctx.data() else {
             return Vec::new();
         };
         let planner = Planner {

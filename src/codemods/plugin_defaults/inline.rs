@@ -8,7 +8,7 @@
 //! setting one key, an anchor, a shape it cannot merge in place) turns the
 //! whole flow into a finding that says why.
 
-use super::{entry_text, flow_data, section, Comments, Section};
+use super::{entry_text, section, Comments, Section};
 use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, PluginDefault,
@@ -96,7 +96,9 @@ struct Written {
 
 fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     let text = ctx.text;
-    let data = flow_data(ctx).ok_or_else(|| vec!["the flow cannot be read".to_string()])?;
+    let data = ctx
+        .data()
+        .ok_or_else(|| vec!["the flow cannot be read".to_string()])?;
     let written = written_defaults(&data, section)?;
     let all: Vec<PluginDefault> = written.iter().map(|w| w.data.clone()).collect();
     debug_assert_eq!(all, flow_defaults(&data));

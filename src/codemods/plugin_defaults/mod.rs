@@ -12,19 +12,12 @@ mod inline;
 pub use hoist::HoistPluginDefaults;
 pub use inline::InlinePluginDefaults;
 
-use super::FlowContext;
 use crate::kestra::flow::DEFAULTS_KEYS;
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{block_lines, node_text_at};
 use crate::syntax::style::line_start;
-use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::SyntaxKind;
-
-/// The flow's data as our decoder reads it (the oracle checks the result).
-fn flow_data(ctx: &FlowContext) -> Option<Value> {
-    decode_documents(ctx.parse).ok()?.into_iter().next()
-}
 
 /// The defaults section as written: its key and its sequence.
 struct Section {
