@@ -108,8 +108,8 @@ impl Codemod for HoistPluginDefaults {
         };
         let planner = Planner {
             ctx,
-            defaults: flow_defaults(&data),
-            data_instances: instances(&data),
+            defaults: flow_defaults(data),
+            data_instances: instances(data),
             cst: ctx
                 .flow
                 .plugin_instances()
@@ -135,7 +135,7 @@ impl Codemod for HoistPluginDefaults {
         }
         by_type
             .into_iter()
-            .filter_map(|(prefix, group)| build_fix(ctx, &data, &prefix, &group))
+            .filter_map(|(prefix, group)| build_fix(ctx, data, &prefix, &group))
             .collect()
     }
 }

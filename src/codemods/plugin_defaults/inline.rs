@@ -99,9 +99,9 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     let data = ctx
         .data()
         .ok_or_else(|| vec!["the flow cannot be read".to_string()])?;
-    let written = written_defaults(&data, section)?;
+    let written = written_defaults(data, section)?;
     let all: Vec<PluginDefault> = written.iter().map(|w| w.data.clone()).collect();
-    debug_assert_eq!(all, flow_defaults(&data));
+    debug_assert_eq!(all, flow_defaults(data));
     let style = Style::detect(text, &ctx.parse.syntax());
     let cst: HashMap<DataPath, PluginInstance> = ctx
         .flow
@@ -109,7 +109,7 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         .into_iter()
         .map(|i| (i.path.clone(), i))
         .collect();
-    let data_instances = instances(&data);
+    let data_instances = instances(data);
 
     let mut edits: Vec<TextEdit> = Vec::new();
     let mut changes: Vec<DataChange> = Vec::new();
