@@ -12,6 +12,7 @@
 //! `store: true` in place of `fetch: true` and step 1 does not exist.
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::codemods::read_options;
 use crate::engine::verify::replay;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
 use crate::kestra::flow::PluginInstance;
@@ -78,8 +79,7 @@ struct Options {
 
 impl Options {
     fn parse(table: &toml::Table) -> Result<Options, String> {
-        let options = Options::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| e.message().to_string())?;
+        let options = read_options::<Options>(table)?;
         if let Some(n) = options.fetch_size {
             if n < 1 || n > i64::from(i32::MAX) {
                 return Err(format!(

@@ -11,6 +11,7 @@
 //! them until the safe set is stable.
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
@@ -55,9 +56,7 @@ impl Codemod for MigrateRenamedTypes {
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::deserialize(toml::Value::Table(options.clone()))
-            .map(|_| ())
-            .map_err(|e| e.message().to_string())
+        read_options::<Options>(options).map(|_| ())
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

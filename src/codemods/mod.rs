@@ -87,6 +87,14 @@ impl FlowContext<'_> {
     }
 }
 
+/// Reads a codemod's options table into its `deny_unknown_fields` struct;
+/// the error names the offending key.
+pub(crate) fn read_options<T: serde::de::DeserializeOwned>(
+    table: &toml::Table,
+) -> Result<T, String> {
+    T::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().to_string())
+}
+
 /// One codemod. Implementations are stateless; options arrive per flow.
 pub trait Codemod: Send + Sync {
     /// The user-facing id (`--select`, config tables, suppressions).

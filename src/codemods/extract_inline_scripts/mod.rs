@@ -13,6 +13,7 @@ mod languages;
 mod scan;
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safety};
+use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::pebble;
@@ -51,8 +52,7 @@ fn default_dir() -> String {
 
 impl Options {
     fn parse(table: &toml::Table) -> Result<Options, String> {
-        let o = Options::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| e.message().to_string())?;
+        let o = read_options::<Options>(table)?;
         if o.min_lines == 0 {
             return Err("`min-lines` must be at least 1".into());
         }

@@ -15,6 +15,7 @@
 //! between two such defaults is undefined.
 
 use super::{default_path, entry_text, movable_value, section, Comments, Section};
+use crate::codemods::read_options;
 use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
@@ -56,8 +57,7 @@ fn default_min_occurrences() -> usize {
 
 impl Options {
     fn from_table(table: &toml::Table) -> Result<Options, String> {
-        let options = Options::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| e.message().to_string())?;
+        let options = read_options::<Options>(table)?;
         if options.min_occurrences < 2 {
             return Err("`min-occurrences` must be at least 2".into());
         }

@@ -9,6 +9,7 @@
 //! whole flow into a finding that says why.
 
 use super::{entry_text, section, Comments, Section};
+use crate::codemods::read_options;
 use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, PluginDefault,
@@ -58,9 +59,7 @@ impl Codemod for InlinePluginDefaults {
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::deserialize(toml::Value::Table(options.clone()))
-            .map(|_| ())
-            .map_err(|e| e.message().to_string())
+        read_options::<Options>(options).map(|_| ())
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -14,6 +14,7 @@ mod render;
 mod wiring;
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safety};
+use crate::codemods::read_options;
 use crate::kestra::path::DataPath;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
@@ -43,8 +44,7 @@ fn default_max_tasks() -> usize {
 
 impl Options {
     fn read(table: &toml::Table) -> Result<Options, String> {
-        let o = Options::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| e.message().to_string())?;
+        let o = read_options::<Options>(table)?;
         if o.max_tasks < 2 {
             return Err("`max-tasks` must be at least 2".into());
         }
