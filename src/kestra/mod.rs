@@ -5,6 +5,7 @@
 
 pub mod defaults;
 pub mod flow;
+pub mod ids;
 pub mod path;
 pub mod pebble;
 pub mod plugins;

@@ -16,6 +16,7 @@ use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safet
 use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
+use crate::kestra::ids::{check_flow_id, check_task_id};
 use crate::kestra::pebble;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Node, Scalar};
@@ -160,23 +161,18 @@ struct Task<'a> {
 }
 
 /// The id a flow or task must have to become part of a path: Kestra's own
-/// patterns (`^[a-zA-Z0-9][a-zA-Z0-9._-]*` for flows, no `.` for tasks),
-/// which also rule out `..`, `/`, `\`, absolute and empty names.
-fn check_id(what: &str, id: Option<String>, dots: bool) -> Result<String, String> {
+/// patterns (`kestra::ids`), which rule out `..`, `/`, `\`, absolute and
+/// empty names.
+fn check_id(what: &str, id: Option<String>, flow: bool) -> Result<String, String> {
     let id = id.ok_or_else(|| format!("the {what} has no plain `id`"))?;
-    let ok = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (dots && c == '.'));
-    if ok {
-        Ok(id)
+    let checked = if flow {
+        check_flow_id(&id)
     } else {
-        Err(format!(
-            "the {what} id `{}` is not a valid Kestra id, so it cannot name a file (it must match `^[a-zA-Z0-9][a-zA-Z0-9{}_-]*$`)",
-            id.escape_debug(),
-            if dots { "." } else { "" }
-        ))
-    }
+        check_task_id(&id)
+    };
+    checked
+        .map(|()| id)
+        .map_err(|e| format!("{e}, so it cannot name a file"))
 }
 
 impl Task<'_> {

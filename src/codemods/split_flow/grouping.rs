@@ -82,42 +82,6 @@ pub fn groups(top: &[TopTask], max: usize) -> Result<Vec<std::ops::Range<usize>>
     Ok(out)
 }
 
-/// Kestra's flow id pattern (`^[a-zA-Z0-9][a-zA-Z0-9._-]*`, at most 100
-/// characters). An id that passes cannot name a path outside the folder:
-/// no separator, no leading dot, not empty.
-pub fn check_flow_id(id: &str) -> Result<(), String> {
-    let mut chars = id.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && id.len() <= 100;
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "the flow id `{}` does not match Kestra's id pattern `^[a-zA-Z0-9][a-zA-Z0-9._-]*` (at most 100 characters), so it cannot name a child flow file",
-            id.escape_debug()
-        ))
-    }
-}
-
-/// Kestra's namespace pattern (`^[a-z0-9][a-z0-9._-]*`).
-pub fn check_namespace(ns: &str) -> Result<(), String> {
-    let mut chars = ns.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "the namespace `{}` does not match Kestra's pattern `^[a-z0-9][a-z0-9._-]*`",
-            ns.escape_debug()
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,16 +111,5 @@ mod tests {
         assert_eq!(cut(&[1, 1, 1, 1, 1], 2), Ok(vec![0..2, 2..4, 4..5]));
         assert_eq!(cut(&[2, 1, 3, 1], 3), Ok(vec![0..2, 2..3, 3..4]));
         assert_eq!(cut(&[1, 4, 1], 3), Err(1));
-    }
-
-    #[test]
-    fn ids_that_could_leave_the_folder_are_refused() {
-        for bad in ["", "..", "../x", "a/b", "a\\b", "/abs", ".hidden", "a b"] {
-            assert!(check_flow_id(bad).is_err(), "{bad:?}");
-        }
-        assert!(check_flow_id("my-flow.v2_x").is_ok());
-        assert!(check_flow_id(&"a".repeat(101)).is_err());
-        assert!(check_namespace("company.team").is_ok());
-        assert!(check_namespace("Company").is_err());
     }
 }

@@ -15,6 +15,7 @@ mod wiring;
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safety};
 use crate::codemods::read_options;
+use crate::kestra::ids::{check_flow_id, check_namespace};
 use crate::kestra::path::DataPath;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
@@ -134,9 +135,9 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
     let flow = ctx.flow;
     let root = flow.root();
     let id = flow.id().unwrap_or_default();
-    grouping::check_flow_id(&id).map_err(refuse)?;
+    check_flow_id(&id).map_err(|e| refuse(format!("{e}, so it cannot name a child flow file")))?;
     let namespace = flow.namespace().unwrap_or_default();
-    grouping::check_namespace(&namespace).map_err(refuse)?;
+    check_namespace(&namespace).map_err(refuse)?;
     let anchored = ctx.parse.syntax().descendants().any(|n| {
         n.kind() == SyntaxKind::ALIAS
             || (n.kind() == SyntaxKind::PROPERTIES
