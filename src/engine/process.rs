@@ -12,6 +12,7 @@ use crate::codemods::FlowContext;
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
 use crate::syntax::value::Value;
+use crate::syntax::Parse;
 use crate::syntax::{self, LineCol, LineIndex, TextRange, TextSize};
 use std::path::{Path, PathBuf};
 
@@ -225,12 +226,14 @@ fn fix_text(
     // Edits applied in each round, to map later positions back to `original`.
     let mut history: Vec<Vec<TextEdit>> = Vec::new();
     let mut before_data: Option<Vec<Value>> = None;
+    // The tree verification built for the text the next round starts from.
+    let mut next_parse: Option<Parse> = None;
     let mut findings = Vec::new();
     let mut created: Vec<CreatedFile> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
 
     for round in 0..=MAX_ROUNDS {
-        let parse = syntax::parse(&text);
+        let parse = next_parse.take().unwrap_or_else(|| syntax::parse(&text));
         if let Some(err) = parse.errors().first() {
             // Round 0 is the user's text; later rounds were verified to
             // parse before they were kept, so this is the user's error.
@@ -330,7 +333,7 @@ fn fix_text(
             Some(d) => d,
             None => data::load(&text).map_err(|e| oracle_rejects(path, e))?,
         };
-        let after = verify_round(verifier, &text, &new_text, &before, &taken)
+        let (reparsed, after) = verify_round(verifier, &text, &new_text, &before, &taken)
             .map_err(|(c, d)| blame(c, d))?;
         findings.extend(taken.iter().map(|c| finding(c, locate(c.fix.range), true)));
         for c in &taken {
@@ -343,6 +346,7 @@ fn fix_text(
         }
         history.push(edits);
         before_data = Some(after);
+        next_parse = Some(reparsed);
         text = new_text;
     }
     findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
@@ -434,7 +438,7 @@ fn verify_round<'c>(
     new_text: &str,
     before: &[Value],
     taken: &[&'c Candidate],
-) -> Result<Vec<Value>, (&'c Candidate, String)> {
+) -> Result<(Parse, Vec<Value>), (&'c Candidate, String)> {
     let combined = check(
         verifier,
         new_text,
@@ -445,7 +449,7 @@ fn verify_round<'c>(
             .collect(),
     );
     match combined {
-        Ok(after) => Ok(after),
+        Ok(checked) => Ok(checked),
         Err(detail) => {
             for c in taken {
                 let alone = apply_edits(text, &c.fix.edits)
@@ -460,12 +464,13 @@ fn verify_round<'c>(
     }
 }
 
+/// The fixed text's tree (reused by the next round) and the oracle's data.
 fn check(
     verifier: &Verifier,
     new_text: &str,
     before: &[Value],
     changes: Vec<DataChange>,
-) -> Result<Vec<Value>, String> {
+) -> Result<(Parse, Vec<Value>), String> {
     let reparsed = syntax::parse(new_text);
     if let Some(e) = reparsed.errors().first() {
         return Err(format!("the fixed text does not parse: {}", e.message));
@@ -473,7 +478,7 @@ fn check(
     let after =
         data::load(new_text).map_err(|e| format!("the fixed text is not valid YAML: {e}"))?;
     verifier.verify(before, &after, &changes)?;
-    Ok(after)
+    Ok((reparsed, after))
 }
 
 /// Maps an offset in the text after `history`'s edits back to the text
