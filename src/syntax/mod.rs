@@ -74,6 +74,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for text in [
+            "[".repeat(100_000),
+            "{a: ".repeat(50_000),
+            "- ".repeat(100_000),
+            (0..5_000)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ] {
+            let p = parse(&text);
+            assert_eq!(p.text(), text);
+            assert!(p
+                .errors()
+                .iter()
+                .any(|e| e.message.contains("nested too deeply")));
+            assert!(value::decode_documents(&p).is_err());
+        }
+        let ok = "a:\n".to_string() + &"  ".repeat(1) + "b: [[[1]]]\n";
+        assert!(parse(&ok).errors().is_empty());
+    }
+
+    #[test]
     fn bom_is_not_indentation() {
         let text = "\u{feff}id: x\nnamespace: y\n";
         let p = parse(text);

@@ -63,10 +63,15 @@ fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<Synt
         errors: Vec::new(),
         tag_handles: Vec::new(),
         props_end: usize::MAX,
+        depth: 0,
     };
     p.stream();
     (p.builder.finish(), p.errors)
 }
+
+/// Deepest nesting of collections the parser follows; real flows use a
+/// dozen levels, and each level costs a few stack frames.
+const MAX_DEPTH: u32 = 200;
 
 /// What may follow on the same line as the indicator before a block node.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -170,6 +175,9 @@ struct Parser<'a, 'c> {
     tag_handles: Vec<String>,
     /// End of the last properties, to reject properties on an alias.
     props_end: usize,
+    /// Collections open around the cursor: recursion is bounded by
+    /// [`MAX_DEPTH`], so hostile input cannot overflow the stack.
+    depth: u32,
 }
 
 impl Parser<'_, '_> {
@@ -558,11 +566,30 @@ impl Parser<'_, '_> {
     }
 
     fn block_collection(&mut self, col: i32) {
+        if !self.enter() {
+            return;
+        }
         if self.is_seq_indicator(self.pos) {
             self.block_seq(col);
         } else {
             self.block_map(col);
         }
+        self.depth -= 1;
+    }
+
+    /// Opens one more level of nesting, or, past [`MAX_DEPTH`], reports
+    /// it and keeps the rest of the input as an error.
+    fn enter(&mut self) -> bool {
+        if self.depth < MAX_DEPTH {
+            self.depth += 1;
+            return true;
+        }
+        let rest = self.bytes.len() - self.pos;
+        self.error_bytes(
+            rest,
+            "collections are nested too deeply (more than 200 levels)",
+        );
+        false
     }
 
     /// The node's content starts on the indicator's line.
@@ -1189,6 +1216,9 @@ impl Parser<'_, '_> {
     /// `[ ... ]` or `{ ... }`: entries until the closing bracket, an end of
     /// document, or the end of input (then: unclosed).
     fn flow_collection(&mut self, n: i32, shape: FlowShape) {
+        if !self.enter() {
+            return;
+        }
         self.start(shape.node);
         self.props_end = usize::MAX;
         let open = self.pos;
@@ -1210,6 +1240,7 @@ impl Parser<'_, '_> {
             }
         }
         self.finish();
+        self.depth -= 1;
     }
 
     fn flow_seq_entry(&mut self, n: i32) {
