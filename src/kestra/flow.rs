@@ -7,7 +7,7 @@
 //! `PluginDefaultService` finds what defaults apply to.
 
 use super::path::DataPath;
-use crate::syntax::ast::{AstNode, Mapping, Node, Scalar};
+use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Scalar, Sequence};
 use crate::syntax::Parse;
 use std::sync::OnceLock;
 
@@ -53,6 +53,48 @@ impl Flow {
 
     pub fn namespace(&self) -> Option<String> {
         self.root.get_str("namespace")
+    }
+
+    /// A top-level section written as a block or flow sequence (`tasks`,
+    /// `inputs`, `outputs`, `triggers`, `errors`, `finally`...).
+    pub fn list(&self, key: &str) -> Option<Sequence> {
+        match self.root.get_value(key)? {
+            Node::Sequence(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn tasks(&self) -> Option<Sequence> {
+        self.list("tasks")
+    }
+
+    pub fn inputs(&self) -> Option<Sequence> {
+        self.list("inputs")
+    }
+
+    pub fn outputs(&self) -> Option<Sequence> {
+        self.list("outputs")
+    }
+
+    pub fn triggers(&self) -> Option<Sequence> {
+        self.list("triggers")
+    }
+
+    pub fn variables(&self) -> Option<Mapping> {
+        match self.root.get_value("variables")? {
+            Node::Mapping(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// `labels`: a mapping, or (older flows) a list of `key`/`value` maps.
+    pub fn labels(&self) -> Option<Node> {
+        self.root.get_value("labels")
+    }
+
+    /// The `pluginDefaults` (or old `taskDefaults`) section's entry.
+    pub fn defaults_section(&self) -> Option<Entry> {
+        DEFAULTS_KEYS.iter().find_map(|k| self.root.get(k))
     }
 
     /// Every plugin instance outside the defaults and data sections, in

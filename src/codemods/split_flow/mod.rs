@@ -197,7 +197,7 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
 
     // The parent's inputs, by id.
     let mut input_items: BTreeMap<String, (SyntaxNode, Mapping)> = BTreeMap::new();
-    if let Some(Node::Sequence(seq)) = root.get_value("inputs") {
+    if let Some(seq) = flow.inputs() {
         for item in seq.items() {
             if let Some(Node::Mapping(m)) = item.value() {
                 if let Some(iid) = m.get_str("id") {
