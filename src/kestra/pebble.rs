@@ -213,6 +213,13 @@ fn scan_expression(expr: &str, out: &mut Vec<Reference>) {
     let toks = lex(expr);
     let mut i = 0;
     while i < toks.len() {
+        // A string literal holding a template can be rendered later
+        // (`render('{{ outputs.q.rows }}')`): what it reads counts too.
+        if let Tok::Str(lit) = &toks[i] {
+            if has_template(lit) {
+                out.extend(references(lit));
+            }
+        }
         let Tok::Ident(name) = toks[i] else {
             i += 1;
             continue;
@@ -383,6 +390,14 @@ mod tests {
                 Reference::Function("secret".into()),
                 Reference::Context("execution".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn templates_inside_string_literals_count() {
+        assert_eq!(
+            references("{{ render('{{ outputs.q.rows }}') }}"),
+            vec![Reference::Function("render".into()), out("q", &["rows"])]
         );
     }
 
