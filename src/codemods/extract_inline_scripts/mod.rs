@@ -275,6 +275,9 @@ impl Task<'_> {
         if let Some(why) = self.interpreter_change() {
             unsafe_reasons.push(why);
         }
+        if let Some(why) = self.windows_target() {
+            unsafe_reasons.push(why);
+        }
         if let Some(why) = self.defaults_change() {
             unsafe_reasons.push(why);
         }
@@ -613,6 +616,15 @@ impl Task<'_> {
             .filter_map(|i| i.value())
             .filter_map(|n| n.as_scalar().map(|s| s.value().into_owned()))
             .find(|g| g.contains(['*', '?', '[', '{']))
+    }
+
+    /// The command that runs the file is written for a POSIX shell (`.`,
+    /// `./f`): a task set to run on Windows may not run it the same way.
+    fn windows_target(&self) -> Option<String> {
+        let os = self.inst.mapping.get_str("targetOS")?;
+        (os.eq_ignore_ascii_case("WINDOWS")).then(|| {
+            "its `targetOS` is WINDOWS, where the command that runs the file may behave differently".to_string()
+        })
     }
 
     /// Shell is sourced with `.`, which needs a POSIX-style shell.
