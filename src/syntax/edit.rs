@@ -50,6 +50,15 @@ pub enum EditError {
 
 /// Applies non-overlapping edits (in any order) to `text`.
 ///
+/// ```
+/// use kestra_fix::syntax::edit::{apply_edits, TextEdit};
+/// use kestra_fix::syntax::{TextRange, TextSize};
+///
+/// let text = "image: python:3.11 # pinned\n";
+/// let edit = TextEdit::replace(TextRange::new(TextSize::from(7), TextSize::from(18)), "python:3.12");
+/// assert_eq!(apply_edits(text, &[edit]).unwrap(), "image: python:3.12 # pinned\n");
+/// ```
+///
 /// Returns `None` when two edits overlap or one falls outside the text:
 /// callers must resolve overlaps before applying.
 pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Option<String> {

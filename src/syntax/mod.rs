@@ -64,6 +64,19 @@ impl Parse {
 }
 
 /// Parses a whole YAML stream.
+///
+/// The tree holds every byte, and typed views read it:
+///
+/// ```
+/// use kestra_fix::syntax::parse;
+///
+/// let text = "id: hello # a comment\ntasks: []\n";
+/// let parsed = parse(text);
+/// assert!(parsed.errors().is_empty());
+/// assert_eq!(parsed.text(), text);
+/// let root = parsed.stream().first_document().unwrap().body_mapping().unwrap();
+/// assert_eq!(root.get_str("id").as_deref(), Some("hello"));
+/// ```
 pub fn parse(text: &str) -> Parse {
     let (green, errors) = parser::parse(text);
     Parse { green, errors }
