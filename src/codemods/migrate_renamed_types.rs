@@ -17,9 +17,8 @@ use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
 use crate::kestra::plugins::canonical_type;
 use crate::kestra::KestraVersion;
-use crate::syntax::ast::{AstNode, Scalar};
-use crate::syntax::edit::TextEdit;
-use crate::syntax::{SyntaxKind, TextRange, TextSize};
+use crate::syntax::ast::AstNode;
+use crate::syntax::edit::{self, TextEdit};
 use serde::Deserialize;
 
 pub struct MigrateRenamedTypes;
@@ -80,8 +79,7 @@ impl Codemod for MigrateRenamedTypes {
             let edit = if inst.anchored {
                 Err("it sits under a YAML anchor, so its aliases would change too")
             } else {
-                scalar_edit(&inst.type_scalar, new)
-                    .ok_or("its scalar style (multi-line or block) cannot be edited in place")
+                Ok(edit::replace_scalar(ctx.text, &inst.type_scalar, new))
             };
             match edit {
                 Ok(edit) => renames.push(Rename {
@@ -221,12 +219,7 @@ fn rename_task_defaults(ctx: &FlowContext) -> Option<Fix> {
             "`taskDefaults` is the old name of `pluginDefaults`, and both are set: merge them by hand",
         ));
     }
-    let Some(edit) = scalar_edit(&key, "pluginDefaults") else {
-        return Some(Fix::display_only(
-            range,
-            "`taskDefaults` is the old name of `pluginDefaults`; rename it by hand",
-        ));
-    };
+    let edit = edit::replace_scalar(ctx.text, &key, "pluginDefaults");
     Some(Fix::new(
         range,
         "`taskDefaults` is the old name of `pluginDefaults`",
@@ -238,35 +231,6 @@ fn rename_task_defaults(ctx: &FlowContext) -> Option<Fix> {
             to: "pluginDefaults".into(),
         }],
     ))
-}
-
-/// Replaces a one-line scalar's text, keeping its quotes: the whole text of
-/// a plain scalar, the inside of a quoted one. `new` must need no escaping
-/// (canonical names are `[A-Za-z0-9._]`).
-fn scalar_edit(scalar: &Scalar, new: &str) -> Option<TextEdit> {
-    let tokens: Vec<_> = scalar
-        .syntax()
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect();
-    let [token] = tokens.as_slice() else {
-        return None;
-    };
-    let range = token.text_range();
-    match token.kind() {
-        SyntaxKind::PLAIN_TEXT => Some(TextEdit::replace(range, new)),
-        SyntaxKind::SINGLE_QUOTED | SyntaxKind::DOUBLE_QUOTED
-            if !token.text().contains(['\n', '\r']) && range.len() >= TextSize::from(2) =>
-        {
-            let inner = TextRange::new(
-                range.start() + TextSize::from(1),
-                range.end() - TextSize::from(1),
-            );
-            Some(TextEdit::replace(inner, new))
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
