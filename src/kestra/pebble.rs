@@ -172,24 +172,14 @@ fn lex(expr: &str) -> Vec<Tok<'_>> {
                 out.push(Tok::Str(lit));
                 i = (j + 1).min(b.len());
             }
-            b'.' => {
-                out.push(Tok::Dot);
-                i += 1;
-            }
-            b'[' => {
-                out.push(Tok::LBracket);
-                i += 1;
-            }
-            b']' => {
-                out.push(Tok::RBracket);
-                i += 1;
-            }
-            b'(' => {
-                out.push(Tok::LParen);
-                i += 1;
-            }
-            b'|' => {
-                out.push(Tok::Pipe);
+            b'.' | b'[' | b']' | b'(' | b'|' => {
+                out.push(match c {
+                    b'.' => Tok::Dot,
+                    b'[' => Tok::LBracket,
+                    b']' => Tok::RBracket,
+                    b'(' => Tok::LParen,
+                    _ => Tok::Pipe,
+                });
                 i += 1;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {

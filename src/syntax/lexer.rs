@@ -142,7 +142,8 @@ pub(crate) fn scan_single_quoted(bytes: &[u8], start: usize) -> Result<usize, us
     Err(bytes.len())
 }
 
-/// End of an anchor or alias name starting after the `&` / `*`.
+/// End of an anchor or alias name starting after the `&` / `*`: the run
+/// of characters up to a blank or a flow indicator.
 pub(crate) fn scan_anchor_name(bytes: &[u8], mut pos: usize) -> usize {
     while pos < bytes.len() {
         let b = bytes[pos];
@@ -166,14 +167,8 @@ pub(crate) fn scan_tag(bytes: &[u8], start: usize) -> usize {
         }
         return pos;
     }
-    while pos < bytes.len() {
-        let b = bytes[pos];
-        if is_space_or_tab(b) || is_break(b) || is_flow_indicator(b) {
-            break;
-        }
-        pos += 1;
-    }
-    pos
+    // A shorthand tag ends where an anchor name would.
+    scan_anchor_name(bytes, pos)
 }
 
 /// Whether a document marker (`---` or `...`) starts at `pos`, which must
