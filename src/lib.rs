@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod codemods;
 pub mod engine;
+pub mod fix;
 pub mod kestra;
 pub mod report;
 pub mod syntax;

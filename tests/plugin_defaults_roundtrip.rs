@@ -3,9 +3,9 @@
 //! hoist cases and on every flow of the shared corpus.
 
 use kestra_fix::engine::config::{Config, Overrides, Settings};
-use kestra_fix::engine::data::load;
 use kestra_fix::engine::process::process_file;
 use kestra_fix::engine::verify::Verifier;
+use kestra_fix::fix::oracle::load;
 use kestra_fix::kestra::defaults::effective_configs;
 use std::path::{Path, PathBuf};
 

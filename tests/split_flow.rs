@@ -6,9 +6,9 @@
 //! output and an errors handler.
 
 use kestra_fix::engine::config::{Config, Overrides, Settings};
-use kestra_fix::engine::data;
 use kestra_fix::engine::process::process_file;
 use kestra_fix::engine::verify::Verifier;
+use kestra_fix::fix::oracle as data;
 use kestra_fix::kestra::pebble::{references, Reference};
 use kestra_fix::syntax::value::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -13,7 +13,7 @@
 
 use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::codemods::read_options;
-use crate::engine::verify::replay;
+use crate::fix::change::replay;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;

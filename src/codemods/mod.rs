@@ -9,10 +9,9 @@ mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
 
-pub use crate::engine::fix::{Applicability, Fix, NewFile};
-pub use crate::engine::verify::DataChange;
+pub use crate::fix::{Applicability, DataChange, Fix, NewFile};
 
-use crate::engine::suppress::Suppressions;
+use crate::fix::suppress::Suppressions;
 use crate::kestra::flow::Flow;
 use crate::kestra::KestraVersion;
 use crate::syntax::value::{decode_documents, Value};

@@ -2,11 +2,8 @@
 //! verify -> loop to a fixpoint -> write atomically.
 
 pub mod config;
-pub mod data;
 pub mod error;
-pub mod fix;
 pub mod process;
-pub mod suppress;
 pub mod verify;
 pub mod walk;
 mod write;

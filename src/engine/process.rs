@@ -2,13 +2,13 @@
 //! edits, apply, re-parse, verify, repeat until nothing changes.
 
 use super::config::Settings;
-use super::data;
 use super::error::{Error, ErrorKind};
-use super::fix::{Applicability, Fix};
-use super::suppress::Suppressions;
-use super::verify::{DataChange, Verifier};
+use super::verify::Verifier;
 use super::write::write_atomic;
 use crate::codemods::FlowContext;
+use crate::fix::oracle as data;
+use crate::fix::suppress::Suppressions;
+use crate::fix::{Applicability, DataChange, Fix};
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
 use crate::syntax::value::Value;

@@ -1,8 +1,8 @@
 //! Findings for people, one per line, ruff-style.
 
 use super::display_path;
-use crate::engine::fix::Applicability;
 use crate::engine::{Finding, RunResult};
+use crate::fix::Applicability;
 use std::fmt::Write;
 
 /// `path:line:col: codemod: message [status]` for every finding left to

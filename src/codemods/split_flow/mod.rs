@@ -430,6 +430,6 @@ fn check_child(text: &str) -> Result<(), String> {
     if crate::kestra::flow::Flow::cast(&parse).is_none() {
         return Err("is not a flow".into());
     }
-    crate::engine::data::load(text).map_err(|e| format!("is not valid YAML: {e}"))?;
+    crate::fix::oracle::load(text).map_err(|e| format!("is not valid YAML: {e}"))?;
     Ok(())
 }

@@ -1,8 +1,15 @@
-//! What a codemod hands the engine: findings with edits and declared effects.
+//! The fix vocabulary every layer above `kestra` shares: what a codemod
+//! hands the engine (findings with edits and declared data effects), the
+//! replay of those declarations, the oracle that checks them, and the
+//! suppression comments that silence them.
 
-use super::verify::DataChange;
-use crate::syntax::edit::TextEdit;
+pub mod change;
+pub mod oracle;
+pub mod suppress;
+
+pub use crate::syntax::edit::TextEdit;
 use crate::syntax::TextRange;
+pub use change::DataChange;
 use std::fmt;
 use std::path::PathBuf;
 
