@@ -4,7 +4,9 @@
 //! suppression comments that silence them.
 
 pub mod change;
+pub mod editor;
 pub mod oracle;
+pub mod refusal;
 pub mod suppress;
 
 pub use crate::syntax::edit::TextEdit;

@@ -10,6 +10,7 @@ mod kind;
 mod lexer;
 mod line_index;
 mod parser;
+pub mod render;
 pub mod style;
 pub mod value;
 

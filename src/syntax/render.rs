@@ -1,0 +1,521 @@
+//! Writing new structures as YAML text: the one emitter every edit uses for
+//! collections (scalars go through [`super::emit`]).
+//!
+//! A [`Fragment`] is what an edit writes: decoded data, a copy of a node of
+//! the file (its text, comments and quoting kept), or a mapping / sequence
+//! of fragments. Block text is produced at column 0 with `\n` line breaks;
+//! the insertion helpers of [`super::edit`] re-indent it to its place and
+//! convert line breaks to the file's.
+
+use super::ast::Node;
+use super::emit;
+use super::kind::{SyntaxKind, SyntaxNode};
+use super::style::{column, Style};
+use super::value::{decode_node, ScalarStyle, Value};
+
+/// A value an edit writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fragment {
+    /// New data, written in Kestra's documentation style.
+    Data(Value),
+    /// A node of the file being edited, copied with its own text.
+    Copy(Node),
+    /// A mapping whose values are fragments, in this order.
+    Map(Vec<(String, Fragment)>),
+    /// A sequence of fragments.
+    Seq(Vec<Fragment>),
+}
+
+/// Why a fragment cannot be written where it was asked to go.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("a multi-line value cannot be written inside a flow collection")]
+    MultiLineInFlow,
+    #[error("a tagged value (`{0}`) has no faithful text here")]
+    Tagged(String),
+    #[error("the copied node holds an alias, whose anchor may not be in reach")]
+    Alias,
+    #[error("the copied node is not part of a document")]
+    Detached,
+    #[error("the copied node cannot be read: {0}")]
+    Decode(String),
+}
+
+impl Fragment {
+    pub fn string(s: impl Into<String>) -> Self {
+        Fragment::Data(Value::String(s.into()))
+    }
+
+    /// The data this fragment reads back as once written. A copied node is
+    /// decoded from the tree; a node holding an alias is refused, since its
+    /// anchor may lie outside the copy.
+    pub fn data(&self) -> Result<Value, RenderError> {
+        Ok(match self {
+            Fragment::Data(v) => v.clone(),
+            Fragment::Copy(node) => {
+                if has_alias(node.syntax()) {
+                    return Err(RenderError::Alias);
+                }
+                // The slot (value, item or document) holds the node's
+                // properties too, so a tag written before it counts.
+                let slot = node.syntax().parent().ok_or(RenderError::Detached)?;
+                decode_node(&slot).map_err(|e| RenderError::Decode(e.to_string()))?
+            }
+            Fragment::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((Value::String(k.clone()), v.data()?)))
+                    .collect::<Result<_, RenderError>>()?,
+            ),
+            Fragment::Seq(items) => {
+                Value::Seq(items.iter().map(Fragment::data).collect::<Result<_, _>>()?)
+            }
+        })
+    }
+}
+
+fn has_alias(node: &SyntaxNode) -> bool {
+    node.kind() == SyntaxKind::ALIAS || node.descendants().any(|n| n.kind() == SyntaxKind::ALIAS)
+}
+
+/// One mapping entry `key: value` in block style at column 0.
+pub fn block_entry(
+    src: &str,
+    key: &str,
+    value: &Fragment,
+    style: &Style,
+) -> Result<String, RenderError> {
+    let mut out = String::new();
+    write_entry(&mut out, src, key, value, 0, style)?;
+    Ok(out)
+}
+
+/// One sequence item's value (without its `- `) in block style at column 0,
+/// as [`super::edit::insert_item`] takes it.
+pub fn block_item(src: &str, value: &Fragment, style: &Style) -> Result<String, RenderError> {
+    let mut out = String::new();
+    write_item_body(&mut out, src, value, 2, style)?;
+    // The item body was written for the column after `- `; the insertion
+    // helper adds that indentation itself.
+    Ok(dedent_rest(&out, 2))
+}
+
+/// A value on one line, for a flow collection or after `key: `.
+pub fn flow(src: &str, value: &Fragment) -> Result<String, RenderError> {
+    Ok(match value {
+        Fragment::Data(Value::Map(entries)) => {
+            let parts = entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k.as_str().ok_or_else(|| RenderError::Tagged(k.brief()))?;
+                    Ok(format!(
+                        "{}: {}",
+                        flow_key(key),
+                        flow(src, &Fragment::Data(v.clone()))?
+                    ))
+                })
+                .collect::<Result<Vec<_>, RenderError>>()?;
+            format!("{{{}}}", parts.join(", "))
+        }
+        Fragment::Data(Value::Seq(items)) => {
+            let parts = items
+                .iter()
+                .map(|v| flow(src, &Fragment::Data(v.clone())))
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("[{}]", parts.join(", "))
+        }
+        Fragment::Data(Value::Tagged(tag, _)) => return Err(RenderError::Tagged(tag.clone())),
+        Fragment::Data(v) => emit::scalar(v, ScalarStyle::Plain, true).expect("a scalar"),
+        Fragment::Copy(node) => {
+            let text = normalized(&src[node_range(node)]);
+            if text.contains('\n') {
+                return Err(RenderError::MultiLineInFlow);
+            }
+            text
+        }
+        Fragment::Map(entries) => {
+            let parts = entries
+                .iter()
+                .map(|(k, v)| Ok(format!("{}: {}", flow_key(k), flow(src, v)?)))
+                .collect::<Result<Vec<_>, RenderError>>()?;
+            format!("{{{}}}", parts.join(", "))
+        }
+        Fragment::Seq(items) => {
+            let parts = items
+                .iter()
+                .map(|v| flow(src, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("[{}]", parts.join(", "))
+        }
+    })
+}
+
+fn flow_key(key: &str) -> String {
+    emit::string_scalar(key, ScalarStyle::Plain, true)
+}
+
+fn block_key(key: &str) -> String {
+    emit::string_scalar(key, ScalarStyle::Plain, false)
+}
+
+/// How a fragment sits after its indicator (`key:` or `- `).
+enum Shape<'a> {
+    /// On the indicator's line.
+    Inline(String),
+    /// A block mapping on the following lines.
+    Map(Vec<(&'a str, Fragment)>),
+    /// A block sequence on the following lines.
+    Seq(Vec<Fragment>),
+    /// A block collection of the file, copied on the following lines.
+    CopiedBlock(&'a Node),
+}
+
+fn shape<'a>(src: &str, value: &'a Fragment, col: usize) -> Result<Shape<'a>, RenderError> {
+    Ok(match value {
+        Fragment::Data(Value::Map(entries)) if !entries.is_empty() => Shape::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k.as_str().ok_or_else(|| RenderError::Tagged(k.brief()))?;
+                    Ok((key, Fragment::Data(v.clone())))
+                })
+                .collect::<Result<_, RenderError>>()?,
+        ),
+        Fragment::Data(Value::Seq(items)) if !items.is_empty() => {
+            Shape::Seq(items.iter().cloned().map(Fragment::Data).collect())
+        }
+        Fragment::Map(entries) if !entries.is_empty() => Shape::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect(),
+        ),
+        Fragment::Seq(items) if !items.is_empty() => Shape::Seq(items.clone()),
+        Fragment::Copy(node) if is_block_collection(node) => Shape::CopiedBlock(node),
+        Fragment::Copy(node) => Shape::Inline(copied_inline(src, node, col)),
+        other => Shape::Inline(flow(src, other)?),
+    })
+}
+
+fn is_block_collection(node: &Node) -> bool {
+    matches!(
+        node.syntax().kind(),
+        SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ
+    )
+}
+
+/// `key: value` at column `col`; the first line carries no indentation.
+fn write_entry(
+    out: &mut String,
+    src: &str,
+    key: &str,
+    value: &Fragment,
+    col: usize,
+    style: &Style,
+) -> Result<(), RenderError> {
+    out.push_str(&block_key(key));
+    out.push(':');
+    match shape(src, value, col)? {
+        Shape::Inline(text) => {
+            out.push(' ');
+            out.push_str(&text);
+        }
+        Shape::Map(entries) => write_map(out, src, &entries, col + style.indent, style)?,
+        Shape::Seq(items) => write_seq(out, src, &items, col + style.seq_indent, style)?,
+        Shape::CopiedBlock(node) => {
+            let at = if node.syntax().kind() == SyntaxKind::BLOCK_SEQ {
+                col + style.seq_indent
+            } else {
+                col + style.indent
+            };
+            out.push('\n');
+            out.push_str(&" ".repeat(at));
+            out.push_str(&copied_block(src, node, at));
+        }
+    }
+    Ok(())
+}
+
+fn write_map(
+    out: &mut String,
+    src: &str,
+    entries: &[(&str, Fragment)],
+    col: usize,
+    style: &Style,
+) -> Result<(), RenderError> {
+    for (key, value) in entries {
+        out.push('\n');
+        out.push_str(&" ".repeat(col));
+        write_entry(out, src, key, value, col, style)?;
+    }
+    Ok(())
+}
+
+fn write_seq(
+    out: &mut String,
+    src: &str,
+    items: &[Fragment],
+    col: usize,
+    style: &Style,
+) -> Result<(), RenderError> {
+    for item in items {
+        out.push('\n');
+        out.push_str(&" ".repeat(col));
+        out.push_str("- ");
+        write_item_body(out, src, item, col + 2, style)?;
+    }
+    Ok(())
+}
+
+/// An item's value written right after its `- `, at column `col`.
+fn write_item_body(
+    out: &mut String,
+    src: &str,
+    value: &Fragment,
+    col: usize,
+    style: &Style,
+) -> Result<(), RenderError> {
+    match shape(src, value, col)? {
+        Shape::Inline(text) => out.push_str(&text),
+        // A mapping item starts on the dash's line (`- id: a`).
+        Shape::Map(entries) => {
+            for (i, (key, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(col));
+                }
+                write_entry(out, src, key, v, col, style)?;
+            }
+        }
+        Shape::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(col));
+                }
+                out.push_str("- ");
+                write_item_body(out, src, v, col + 2, style)?;
+            }
+        }
+        Shape::CopiedBlock(node) => out.push_str(&copied_block(src, node, col)),
+    }
+    Ok(())
+}
+
+fn node_range(node: &Node) -> std::ops::Range<usize> {
+    let r = node.full_range();
+    usize::from(r.start())..usize::from(r.end())
+}
+
+/// A copied block collection whose first line is written at column `to`:
+/// every later line moves by the same amount as the first.
+fn copied_block(src: &str, node: &Node, to: usize) -> String {
+    let range = node_range(node);
+    let from = column(src, range.start);
+    shift_lines(&src[range], from, to)
+}
+
+/// A copied scalar (or flow collection) written after an indicator whose
+/// entry sits at column `col`: continuation lines keep their indentation
+/// relative to the entry that owned them.
+fn copied_inline(src: &str, node: &Node, col: usize) -> String {
+    let range = node_range(node);
+    let owner = owner_column(src, node.syntax());
+    shift_lines(&src[range], owner, col)
+}
+
+/// The column of the block entry or item that holds `node`.
+fn owner_column(src: &str, node: &SyntaxNode) -> usize {
+    node.ancestors()
+        .find(|n| {
+            matches!(
+                n.kind(),
+                SyntaxKind::BLOCK_MAP_ENTRY | SyntaxKind::BLOCK_SEQ_ENTRY
+            )
+        })
+        .map(|n| column(src, n.text_range().start().into()))
+        .unwrap_or(0)
+}
+
+/// `text` with `\n` line breaks, trailing line breaks and blank lines
+/// dropped, and every line after the first moved from column `from` to `to`.
+fn shift_lines(text: &str, from: usize, to: usize) -> String {
+    let text = normalized(text);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i == 0 {
+            out.push_str(line);
+            continue;
+        }
+        out.push('\n');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let lead = line.len() - line.trim_start_matches(' ').len();
+        if to >= from {
+            out.push_str(&" ".repeat(to - from));
+            out.push_str(line);
+        } else {
+            out.push_str(&line[lead.min(from - to)..]);
+        }
+    }
+    out
+}
+
+fn normalized(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .trim_end_matches(['\n', ' ', '\t'])
+        .to_string()
+}
+
+/// Removes up to `n` leading spaces from every line but the first.
+fn dedent_rest(text: &str, n: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            let lead = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[lead.min(n)..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, value::decode_documents};
+
+    fn data(text: &str) -> Value {
+        decode_documents(&parse(text)).unwrap().remove(0)
+    }
+
+    fn map(entries: &[(&str, Value)]) -> Value {
+        Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (Value::String(k.to_string()), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn writes_nested_data_in_block_style() {
+        let value = map(&[
+            (
+                "type",
+                Value::String("io.kestra.plugin.scripts.runner.docker.Docker".into()),
+            ),
+            ("volumes", Value::Seq(vec![Value::String("/a:/b".into())])),
+            ("config", map(&[("auths", map(&[]))])),
+            ("pull", Value::Bool(true)),
+        ]);
+        let style = Style::default();
+        let text = block_entry("", "taskRunner", &Fragment::Data(value.clone()), &style).unwrap();
+        assert_eq!(
+            text,
+            "taskRunner:\n  type: io.kestra.plugin.scripts.runner.docker.Docker\n  volumes:\n    - /a:/b\n  config:\n    auths: {}\n  pull: true"
+        );
+        assert_eq!(data(&text).get("taskRunner"), Some(&value));
+
+        let flush = Style {
+            seq_indent: 0,
+            indent: 4,
+            ..Style::default()
+        };
+        let text = block_entry("", "k", &Fragment::Data(value.clone()), &flush).unwrap();
+        assert!(text.contains("\n    volumes:\n    - /a:/b\n"), "{text}");
+        assert_eq!(data(&text).get("k"), Some(&value));
+    }
+
+    #[test]
+    fn items_holding_maps_start_on_the_dash_line() {
+        let value = Value::Seq(vec![
+            map(&[("id", Value::String("a".into())), ("n", Value::Int(1))]),
+            Value::Seq(vec![Value::Int(1), Value::Int(2)]),
+        ]);
+        let text = block_entry(
+            "",
+            "list",
+            &Fragment::Data(value.clone()),
+            &Style::default(),
+        )
+        .unwrap();
+        assert_eq!(text, "list:\n  - id: a\n    n: 1\n  - - 1\n    - 2");
+        assert_eq!(data(&text).get("list"), Some(&value));
+        let item = block_item(
+            "",
+            &Fragment::Data(map(&[
+                ("id", Value::String("b".into())),
+                ("x", Value::Null),
+            ])),
+            &Style::default(),
+        )
+        .unwrap();
+        assert_eq!(item, "id: b\nx: null");
+    }
+
+    #[test]
+    fn copies_keep_their_text_and_comments() {
+        let src = "docker:\n      image: \"python:3.11\"   # pinned\n      pullPolicy: ALWAYS\nscript: |\n    print(1)\n    print(2)\n";
+        let parsed = parse(src);
+        let root = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap();
+        let docker = root.get_value("docker").unwrap();
+        let script = root.get_value("script").unwrap();
+        let fragment = Fragment::Map(vec![
+            (
+                "type".into(),
+                Fragment::string("io.kestra.plugin.scripts.runner.docker.Docker"),
+            ),
+            ("options".into(), Fragment::Copy(docker.clone())),
+            ("script".into(), Fragment::Copy(script.clone())),
+        ]);
+        let text = block_entry(src, "taskRunner", &fragment, &Style::default()).unwrap();
+        assert_eq!(
+            text,
+            "taskRunner:\n  type: io.kestra.plugin.scripts.runner.docker.Docker\n  options:\n    image: \"python:3.11\"   # pinned\n    pullPolicy: ALWAYS\n  script: |\n      print(1)\n      print(2)"
+        );
+        let read = data(&format!("{text}\n"));
+        assert_eq!(read.get("taskRunner"), Some(&fragment.data().unwrap()));
+        assert_eq!(
+            fragment.data().unwrap().get("options"),
+            Some(&map(&[
+                ("image", Value::String("python:3.11".into())),
+                ("pullPolicy", Value::String("ALWAYS".into()))
+            ]))
+        );
+    }
+
+    #[test]
+    fn flow_style_on_one_line() {
+        let value = map(&[(
+            "a",
+            Value::Seq(vec![Value::Int(1), Value::String("x, y".into())]),
+        )]);
+        assert_eq!(
+            flow("", &Fragment::Data(value)).unwrap(),
+            "{a: [1, 'x, y']}"
+        );
+        let src = "k: |\n  two\n  lines\n";
+        let parsed = parse(src);
+        let node = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap()
+            .get_value("k")
+            .unwrap();
+        assert_eq!(
+            flow(src, &Fragment::Copy(node)),
+            Err(RenderError::MultiLineInFlow)
+        );
+    }
+}
