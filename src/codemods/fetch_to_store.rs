@@ -11,7 +11,7 @@
 //! Below 0.19 the booleans are the only spelling, so step 2 writes
 //! `store: true` in place of `fetch: true` and step 1 does not exist.
 
-use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use super::{Applicability, Codemod, DataChange, Declaration, DefaultOn, Fix, FlowContext, Safety};
 use crate::codemods::read_options;
 use crate::fix::change::replay;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
@@ -92,25 +92,18 @@ impl Options {
     }
 }
 
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: super::Family::BestPractice,
+    summary: "Store query results in internal storage (`fetchType: STORE`) instead of the execution context; deprecated `fetch`/`fetchOne`/`store` -> `fetchType`",
+    safety: Safety::SafeWhenProven,
+    default_on: DefaultOn::Always,
+    docs: include_str!("../../codemods/fetch-to-store/README.md"),
+};
+
 impl Codemod for FetchToStore {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Store query results in internal storage (`fetchType: STORE`) instead of the execution context; deprecated `fetch`/`fetchOne`/`store` -> `fetchType`"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::SafeWhenProven
-    }
-
-    fn default_on(&self, _target: KestraVersion) -> bool {
-        true
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../codemods/fetch-to-store/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

@@ -10,7 +10,9 @@
 //! that change a set become unsafe, and the rest are checked again without
 //! them until the safe set is stable.
 
-use super::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use super::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
+};
 use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
@@ -33,25 +35,18 @@ const CANONICAL_SINCE: KestraVersion = KestraVersion::new(0, 17);
 #[serde(deny_unknown_fields)]
 struct Options {}
 
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: Family::Deprecated,
+    summary: "Rename deprecated plugin type aliases and `taskDefaults` to their current names",
+    safety: Safety::SafeWhenProven,
+    default_on: DefaultOn::Since(CANONICAL_SINCE),
+    docs: include_str!("../../codemods/migrate-renamed-types/README.md"),
+};
+
 impl Codemod for MigrateRenamedTypes {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Rename deprecated plugin type aliases and `taskDefaults` to their current names"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::SafeWhenProven
-    }
-
-    fn default_on(&self, target: KestraVersion) -> bool {
-        target >= CANONICAL_SINCE
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../codemods/migrate-renamed-types/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

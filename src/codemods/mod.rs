@@ -94,21 +94,107 @@ pub(crate) fn read_options<T: serde::de::DeserializeOwned>(
     T::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().to_string())
 }
 
-/// One codemod. Implementations are stateless; options arrive per flow.
-pub trait Codemod: Send + Sync {
+/// A codemod's family: `--select`, `--ignore` and the config accept a
+/// family name wherever they accept a codemod name, and `list` groups by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    /// Kestra's current practice, whatever the version.
+    BestPractice,
+    /// Deprecated names that still work, replaced by their current ones.
+    Deprecated,
+    /// What Kestra 2.0 rejects or runs differently, rewritten for 2.0.
+    Migrate20,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::BestPractice, Family::Deprecated, Family::Migrate20];
+
+    /// The user-facing name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::BestPractice => "best-practice",
+            Family::Deprecated => "deprecated",
+            Family::Migrate20 => "migrate-2.0",
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// When a codemod runs without `--select`, by the flows' target version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultOn {
+    Always,
+    /// Only on request: the change is structural (new files to deploy).
+    Never,
+    /// From this version on.
+    Since(KestraVersion),
+    /// Below this version.
+    Below(KestraVersion),
+}
+
+impl DefaultOn {
+    pub fn on(self, target: KestraVersion) -> bool {
+        match self {
+            DefaultOn::Always => true,
+            DefaultOn::Never => false,
+            DefaultOn::Since(v) => target >= v,
+            DefaultOn::Below(v) => target < v,
+        }
+    }
+}
+
+/// What a codemod is, as data: `list`, `explain`, selection and every
+/// report read this, never the codemod's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declaration {
     /// The user-facing id (`--select`, config tables, suppressions).
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
+    pub family: Family,
     /// One line for `list`.
-    fn summary(&self) -> &'static str;
-    fn safety(&self) -> Safety;
-    /// Whether it runs without `--select`, for flows targeting `target`.
-    fn default_on(&self, target: KestraVersion) -> bool;
-    /// The Markdown docs `explain` prints.
-    fn docs(&self) -> &'static str;
+    pub summary: &'static str,
+    pub safety: Safety,
+    pub default_on: DefaultOn,
+    /// The Markdown docs `explain` prints (`codemods/<name>/README.md`).
+    pub docs: &'static str,
+}
+
+/// One codemod: its declaration and its decision logic. Implementations
+/// are stateless; options arrive per flow.
+pub trait Codemod: Send + Sync {
+    fn declaration(&self) -> &'static Declaration;
     /// Accepts or rejects this codemod's config table; `Err` names the key.
     fn check_options(&self, options: &toml::Table) -> Result<(), String>;
     /// Findings and fixes against `ctx.text`.
     fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
+
+    fn name(&self) -> &'static str {
+        self.declaration().name
+    }
+    fn family(&self) -> Family {
+        self.declaration().family
+    }
+    fn summary(&self) -> &'static str {
+        self.declaration().summary
+    }
+    fn safety(&self) -> Safety {
+        self.declaration().safety
+    }
+    /// Whether it runs without `--select`, for flows targeting `target`.
+    fn default_on(&self, target: KestraVersion) -> bool {
+        self.declaration().default_on.on(target)
+    }
+    fn docs(&self) -> &'static str {
+        self.declaration().docs
+    }
 }
 
 static REGISTRY: &[&dyn Codemod] = &[
@@ -131,6 +217,14 @@ pub fn all() -> &'static [&'static dyn Codemod] {
 
 pub fn by_name(name: &str) -> Option<&'static dyn Codemod> {
     REGISTRY.iter().copied().find(|c| c.name() == name)
+}
+
+/// The codemods of a family, in registry order.
+pub fn in_family(family: Family) -> impl Iterator<Item = &'static dyn Codemod> {
+    REGISTRY
+        .iter()
+        .copied()
+        .filter(move |c| c.family() == family)
 }
 
 #[cfg(test)]

@@ -531,7 +531,7 @@ mod tests {
 #[cfg(test)]
 mod engine_tests {
     use super::*;
-    use crate::codemods::{Codemod, NewFile, Safety};
+    use crate::codemods::{Codemod, Declaration, DefaultOn, Family, NewFile, Safety};
     use crate::kestra::KestraVersion;
     use crate::syntax::ast::AstNode;
     use crate::syntax::TextRange;
@@ -551,20 +551,15 @@ mod engine_tests {
 
     macro_rules! meta {
         ($name:literal) => {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn summary(&self) -> &'static str {
-                "test"
-            }
-            fn safety(&self) -> Safety {
-                Safety::Safe
-            }
-            fn default_on(&self, _: KestraVersion) -> bool {
-                true
-            }
-            fn docs(&self) -> &'static str {
-                ""
+            fn declaration(&self) -> &'static Declaration {
+                &Declaration {
+                    name: $name,
+                    family: Family::BestPractice,
+                    summary: "test",
+                    safety: Safety::Safe,
+                    default_on: DefaultOn::Always,
+                    docs: "",
+                }
             }
             fn check_options(&self, _: &toml::Table) -> Result<(), String> {
                 Ok(())

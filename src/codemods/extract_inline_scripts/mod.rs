@@ -12,13 +12,15 @@
 mod languages;
 mod scan;
 
-use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safety};
+use super::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
+    Safety,
+};
 use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::ids::{check_flow_id, check_task_id};
 use crate::kestra::pebble;
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Node, Scalar};
 use crate::syntax::edit::{self, Position, TextEdit};
 use crate::syntax::style::{column, Style};
@@ -71,27 +73,21 @@ impl Options {
     }
 }
 
+/// A structural change of the repository (new files to deploy): only
+/// on request.
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: Family::BestPractice,
+    summary:
+        "Move long inline `script`s of `*.Script` tasks to namespace files run by `*.Commands`",
+    safety: Safety::SafeWhenProven,
+    default_on: DefaultOn::Never,
+    docs: include_str!("../../../codemods/extract-inline-scripts/README.md"),
+};
+
 impl Codemod for ExtractInlineScripts {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Move long inline `script`s of `*.Script` tasks to namespace files run by `*.Commands`"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::SafeWhenProven
-    }
-
-    /// A structural change of the repository (new files to deploy): only
-    /// on request.
-    fn default_on(&self, _target: KestraVersion) -> bool {
-        false
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../../codemods/extract-inline-scripts/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

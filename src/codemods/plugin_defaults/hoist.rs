@@ -16,7 +16,9 @@
 
 use super::{default_path, entry_text, movable_value, section, Comments, Section};
 use crate::codemods::read_options;
-use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::codemods::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
+};
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
 };
@@ -74,25 +76,18 @@ impl Options {
     }
 }
 
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: Family::BestPractice,
+    summary: "Move settings repeated across a plugin family (containerImage, taskRunner) into pluginDefaults",
+    safety: Safety::SafeWhenProven,
+    default_on: DefaultOn::Below(DEFAULTS_REMOVED_IN),
+    docs: include_str!("../../../codemods/hoist-plugin-defaults/README.md"),
+};
+
 impl Codemod for HoistPluginDefaults {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Move settings repeated across a plugin family (containerImage, taskRunner) into pluginDefaults"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::SafeWhenProven
-    }
-
-    fn default_on(&self, target: KestraVersion) -> bool {
-        target < DEFAULTS_REMOVED_IN
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../../codemods/hoist-plugin-defaults/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

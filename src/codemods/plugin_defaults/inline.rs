@@ -10,7 +10,9 @@
 
 use super::{entry_text, section, Comments, Section};
 use crate::codemods::read_options;
-use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
+use crate::codemods::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
+};
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, PluginDefault,
 };
@@ -37,25 +39,18 @@ const DEFAULTS_REMOVED_IN: KestraVersion = KestraVersion::new(2, 0);
 #[serde(deny_unknown_fields)]
 struct Options {}
 
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: Family::Migrate20,
+    summary: "Write pluginDefaults into every instance they apply to and remove them (Kestra 2.0)",
+    safety: Safety::SafeWhenProven,
+    default_on: DefaultOn::Since(DEFAULTS_REMOVED_IN),
+    docs: include_str!("../../../codemods/inline-plugin-defaults/README.md"),
+};
+
 impl Codemod for InlinePluginDefaults {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Write pluginDefaults into every instance they apply to and remove them (Kestra 2.0)"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::SafeWhenProven
-    }
-
-    fn default_on(&self, target: KestraVersion) -> bool {
-        target >= DEFAULTS_REMOVED_IN
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../../codemods/inline-plugin-defaults/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

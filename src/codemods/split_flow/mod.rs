@@ -13,11 +13,13 @@ mod grouping;
 mod render;
 mod wiring;
 
-use super::{Applicability, Codemod, DataChange, Fix, FlowContext, NewFile, Safety};
+use super::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
+    Safety,
+};
 use crate::codemods::read_options;
 use crate::kestra::ids::{check_flow_id, check_namespace};
 use crate::kestra::path::DataPath;
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::edit::{apply_edits, block_lines, replace_scalar, TextEdit};
 use crate::syntax::value::{decode_documents, Value};
@@ -53,25 +55,18 @@ impl Options {
     }
 }
 
+const DECLARATION: Declaration = Declaration {
+    name: NAME,
+    family: Family::BestPractice,
+    summary: "Split a flow with more than `max-tasks` tasks into a parent calling child subflows",
+    safety: Safety::Unsafe,
+    default_on: DefaultOn::Never,
+    docs: include_str!("../../../codemods/split-flow/README.md"),
+};
+
 impl Codemod for SplitFlow {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        "Split a flow with more than `max-tasks` tasks into a parent calling child subflows"
-    }
-
-    fn safety(&self) -> Safety {
-        Safety::Unsafe
-    }
-
-    fn default_on(&self, _target: KestraVersion) -> bool {
-        false
-    }
-
-    fn docs(&self) -> &'static str {
-        include_str!("../../../codemods/split-flow/README.md")
+    fn declaration(&self) -> &'static Declaration {
+        &DECLARATION
     }
 
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {
