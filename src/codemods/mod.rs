@@ -8,12 +8,15 @@ mod fetch_to_store;
 mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
+pub mod table;
 
 pub use crate::fix::{Applicability, DataChange, Fix, NewFile};
 
+use crate::fix::editor::Editor;
 use crate::fix::suppress::Suppressions;
 use crate::kestra::flow::Flow;
 use crate::kestra::KestraVersion;
+use crate::syntax::style::Style;
 use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::{LineIndex, Parse, TextSize};
 use std::cell::OnceCell;
@@ -54,9 +57,16 @@ pub struct FlowContext<'a> {
     pub options: &'a toml::Table,
     pub(crate) suppressions: &'a Suppressions,
     pub(crate) codemod: &'static str,
-    /// The flow's data as our decoder reads it, decoded at most once per
-    /// round and shared by the codemods (see [`FlowContext::data`]).
-    pub(crate) data: &'a OnceCell<Option<Value>>,
+    /// What the round's codemods share, computed at most once per round.
+    pub(crate) round: &'a Round,
+}
+
+/// What every codemod of a round may ask for, computed on first use and
+/// shared: the decoded data and the file's style.
+#[derive(Default)]
+pub struct Round {
+    data: OnceCell<Option<Value>>,
+    style: OnceCell<Style>,
 }
 
 impl FlowContext<'_> {
@@ -64,9 +74,23 @@ impl FlowContext<'_> {
     /// the engine's parse check makes rare). The engine verifies fixes
     /// with an independent parser; codemods plan with this one.
     pub fn data(&self) -> Option<&Value> {
-        self.data
+        self.round
+            .data
             .get_or_init(|| decode_documents(self.parse).ok()?.into_iter().next())
             .as_ref()
+    }
+
+    /// The file's layout (indentation, sequence indent, line ending), for
+    /// edits that write new lines.
+    pub fn style(&self) -> &Style {
+        self.round
+            .style
+            .get_or_init(|| Style::detect(self.text, &self.parse.syntax()))
+    }
+
+    /// An editor for one fix against this round's text.
+    pub fn editor(&self) -> Editor<'_> {
+        Editor::new(self.text, self.parse, self.style())
     }
 
     /// Whether a `# kestra-fix: ignore[...]` comment covers `offset` for
@@ -78,11 +102,7 @@ impl FlowContext<'_> {
 
     /// The file's line ending, for edits that insert lines.
     pub fn line_ending(&self) -> &'static str {
-        if self.text.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        }
+        self.style().line_ending
     }
 }
 
@@ -225,6 +245,30 @@ pub fn in_family(family: Family) -> impl Iterator<Item = &'static dyn Codemod> {
         .iter()
         .copied()
         .filter(move |c| c.family() == family)
+}
+
+/// Runs `f` on a context for `text` (a flow), as one round of the engine
+/// would build it.
+#[cfg(test)]
+pub(crate) fn with_context<R>(text: &str, f: impl FnOnce(&FlowContext) -> R) -> R {
+    let parse = crate::syntax::parse(text);
+    let flow = Flow::cast(&parse).expect("a flow");
+    let line_index = LineIndex::new(text);
+    let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
+    let round = Round::default();
+    let options = toml::Table::new();
+    f(&FlowContext {
+        path: Path::new("flow.yaml"),
+        text,
+        parse: &parse,
+        flow: &flow,
+        line_index: &line_index,
+        target_version: KestraVersion::DEFAULT,
+        options: &options,
+        suppressions: &suppressions,
+        codemod: "test",
+        round: &round,
+    })
 }
 
 #[cfg(test)]

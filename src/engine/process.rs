@@ -258,7 +258,7 @@ fn fix_text(
             break;
         }
         let mut candidates = Vec::new();
-        let data = std::cell::OnceCell::new();
+        let shared = crate::codemods::Round::default();
         for codemod in &settings.codemods {
             let ctx = FlowContext {
                 path,
@@ -270,7 +270,7 @@ fn fix_text(
                 options: settings.options_for(codemod.name()),
                 suppressions: &suppressions,
                 codemod: codemod.name(),
-                data: &data,
+                round: &shared,
             };
             candidates.extend(
                 codemod
