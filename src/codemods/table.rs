@@ -21,8 +21,8 @@
 //! "...", to = "path.in.instance" }`.
 
 use super::FlowContext;
+use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
-use crate::fix::{DataChange, TextEdit};
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::edit::Position;
 use crate::syntax::render::Fragment;
@@ -101,13 +101,14 @@ impl Row {
             })
     }
 
-    /// Plans this row's edit on `instance`; `Ok(None)` when there is nothing
-    /// to do (the property is absent, or already has the value).
-    pub fn plan(
+    /// Plans this row's edit on `instance`, as an editor holding it (which
+    /// [`Editor::into_fix`] turns into a fix); `Ok(None)` when there is
+    /// nothing to do (the property is absent, or already has the value).
+    pub fn plan<'c>(
         &self,
-        ctx: &FlowContext,
+        ctx: &'c FlowContext,
         instance: &PluginInstance,
-    ) -> Result<Option<(Vec<TextEdit>, Vec<DataChange>)>, Refusal> {
+    ) -> Result<Option<Editor<'c>>, Refusal> {
         let mut editor = ctx.editor();
         let at = &instance.path;
         let has = |key: &str| instance.mapping.get(key).is_some();
@@ -143,7 +144,7 @@ impl Row {
             }
             _ => return Ok(None),
         }
-        Ok(Some(editor.finish()))
+        Ok(Some(editor))
     }
 }
 
@@ -418,6 +419,7 @@ mod tests {
     fn plans_each_action_with_its_declared_change() {
         use crate::fix::change::replay;
         use crate::fix::oracle::load;
+        use crate::fix::{DataChange, TextEdit};
         use crate::syntax::edit::apply_edits;
         let table = Table::from_toml(
             r#"
@@ -442,7 +444,7 @@ mod tests {
             let mut all = Vec::new();
             for instance in ctx.flow.instances() {
                 for row in table.matching(instance, ctx.data()) {
-                    all.extend(row.plan(ctx, instance).unwrap());
+                    all.extend(row.plan(ctx, instance).unwrap().map(Editor::finish));
                 }
             }
             all
