@@ -4,7 +4,7 @@
 use super::config::Settings;
 use super::error::{Error, ErrorKind};
 use super::verify::Verifier;
-use super::write::write_atomic;
+use super::write::{self, ReadStamp};
 use crate::codemods::FlowContext;
 use crate::fix::oracle as data;
 use crate::fix::suppress::Suppressions;
@@ -51,11 +51,24 @@ pub struct FileReport {
     pub created: Vec<CreatedFile>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
+    /// The file as read, checked again before it is replaced.
+    pub(crate) stamp: Option<ReadStamp>,
+    /// Files this flow needs that another flow of the run creates
+    /// identically (and reports); see `engine::resolve_claims`.
+    pub(crate) shared: Vec<CreatedFile>,
 }
 
 impl FileReport {
     pub fn changed(&self) -> bool {
         self.fixed.is_some() || !self.created.is_empty()
+    }
+
+    /// Forgets every change: nothing of it is (or will be) on disk.
+    pub(crate) fn unfix(&mut self) {
+        self.fixed = None;
+        self.created.clear();
+        self.shared.clear();
+        self.findings.iter_mut().for_each(|f| f.fixed = false);
     }
 }
 
@@ -72,16 +85,34 @@ pub fn process_file(
     verifier: &Verifier,
     write: bool,
 ) -> FileReport {
+    let mut report = analyze(path, settings, verifier);
+    if write {
+        write::commit(&mut report);
+    }
+    report
+}
+
+/// Reads one file and runs the fix loop over it, and over every flow file
+/// its fixes create, writing nothing.
+pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         ..FileReport::default()
     };
+    // Stamped before the read: a change in between shows at write time.
+    match std::fs::metadata(path) {
+        Ok(meta) => report.stamp = Some(ReadStamp::of(&meta)),
+        Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
     };
     let original = match String::from_utf8(bytes) {
         Ok(s) => s,
+        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
+            return report.fail(Error::new(path, Some(FIRST), ErrorKind::NotText(UTF16_BOM)));
+        }
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);
@@ -89,38 +120,87 @@ pub fn process_file(
             return report.fail(Error::new(path, Some(pos), ErrorKind::NotUtf8));
         }
     };
+    if let Some((pos, why)) = not_text(&original) {
+        return report.fail(Error::new(path, Some(pos), ErrorKind::NotText(why)));
+    }
     report.original = original;
-    match fix_text(path, &report.original, settings, verifier) {
-        Ok(outcome) => {
-            report.is_flow = outcome.is_flow;
-            report.findings = outcome.findings;
-            if outcome.text != report.original {
-                report.fixed = Some(outcome.text);
-            }
-            report.created = outcome.created;
-        }
+    let outcome = match fix_text(path, &report.original, settings, verifier) {
+        Ok(outcome) => outcome,
         Err(e) => return report.fail(e),
+    };
+    report.is_flow = outcome.is_flow;
+    report.findings = outcome.findings;
+    report.errors = outcome.errors;
+    if outcome.text != report.original {
+        report.fixed = Some(outcome.text);
+    }
+    // Flow files the fixes create go through the same loop with the same
+    // settings before anything is written, so that a second run has
+    // nothing left to do; so do the flows those create in turn.
+    let mut queue: std::collections::VecDeque<(CreatedFile, usize)> =
+        outcome.created.into_iter().map(|f| (f, 1)).collect();
+    while let Some((mut file, depth)) = queue.pop_front() {
+        if super::walk::is_yaml(&file.path) {
+            if depth > MAX_ROUNDS {
+                let kind = ErrorKind::NotConverged { rounds: MAX_ROUNDS };
+                return report.fail_unchanged(Error::new(&file.path, None, kind));
+            }
+            match fix_text(&file.path, &file.contents, settings, verifier) {
+                Ok(o) if o.is_flow => {
+                    file.contents = o.text;
+                    report.errors.extend(o.errors);
+                    queue.extend(o.created.into_iter().map(|f| (f, depth + 1)));
+                }
+                Ok(_) => {}
+                Err(e) => return report.fail_unchanged(e),
+            }
+        }
+        report.created.push(file);
     }
     if let Err(e) = check_conflicts(path, &mut report.created) {
-        report.fixed = None;
-        report.created.clear();
-        report.findings.iter_mut().for_each(|f| f.fixed = false);
-        return report.fail(e);
-    }
-    if write {
-        if let Err(e) = write_outputs(&report) {
-            report
-                .errors
-                .push(Error::new(path, None, ErrorKind::Write(e)));
-        }
+        return report.fail_unchanged(e);
     }
     report
+}
+
+const FIRST: LineCol = LineCol { line: 1, col: 1 };
+const UTF16_BOM: &str = "UTF-16 text (it starts with a UTF-16 byte order mark); kestra-fix reads UTF-8 only";
+
+/// Text that decodes as UTF-8 yet is no YAML stream: a UTF-16 file
+/// without a byte order mark, binary data, or a doubled byte order mark
+/// (the second one would become part of the first key).
+fn not_text(text: &str) -> Option<(LineCol, &'static str)> {
+    if text.starts_with("\u{feff}\u{feff}") {
+        return Some((FIRST, "starts with two byte order marks; remove one"));
+    }
+    let bytes = text.as_bytes();
+    let first_nul = bytes.iter().position(|&b| b == 0)?;
+    if bytes.iter().all(|&b| b == 0) {
+        return Some((FIRST, "only NUL bytes: not a YAML file"));
+    }
+    // Mostly-ASCII UTF-16 has a NUL in nearly every other byte.
+    let nuls_at = |parity: usize| bytes.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let half = bytes.len() / 2;
+    if half > 0 && (nuls_at(0) * 10 >= half * 9 || nuls_at(1) * 10 >= half * 9) {
+        return Some((
+            FIRST,
+            "UTF-16 text without a byte order mark; kestra-fix reads UTF-8 only",
+        ));
+    }
+    let before = &text[..first_nul];
+    let pos = LineIndex::new(before).line_col(before, TextSize::of(before));
+    Some((pos, "contains a NUL byte, which YAML does not allow"))
 }
 
 impl FileReport {
     fn fail(mut self, error: Error) -> Self {
         self.errors.push(error);
         self
+    }
+
+    fn fail_unchanged(mut self, error: Error) -> Self {
+        self.unfix();
+        self.fail(error)
     }
 }
 
@@ -129,8 +209,21 @@ impl FileReport {
 /// outside the flow's folder or reached through a symbolic link.
 fn check_conflicts(path: &Path, created: &mut Vec<CreatedFile>) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new(""));
-    let mut pending = Vec::new();
+    let mut pending: Vec<CreatedFile> = Vec::new();
     for file in created.drain(..) {
+        if let Some(seen) = pending.iter().find(|p| p.path == file.path) {
+            if seen.contents == file.contents {
+                continue;
+            }
+            return Err(Error::new(
+                path,
+                None,
+                ErrorKind::SharedConflict {
+                    created: file.path,
+                    other: path.to_path_buf(),
+                },
+            ));
+        }
         if let Err(reason) = contained(dir, &file.path) {
             return Err(Error::new(
                 path,
@@ -193,26 +286,18 @@ fn display_dir(dir: &Path) -> String {
     }
 }
 
-/// New files first, so the flow never names a file that is not there.
-fn write_outputs(report: &FileReport) -> std::io::Result<()> {
-    for file in &report.created {
-        if let Some(dir) = file.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        write_atomic(&file.path, &file.contents)?;
-    }
-    if let Some(text) = &report.fixed {
-        write_atomic(&report.path, text)?;
-    }
-    Ok(())
-}
-
 struct Outcome {
     is_flow: bool,
     text: String,
     findings: Vec<Finding>,
     created: Vec<CreatedFile>,
+    /// Fixes the verifier rejected: dropped, the others kept.
+    errors: Vec<Error>,
 }
+
+/// A fix the verifier rejected, by codemod, message and span in the
+/// original text, so later rounds do not take it again.
+type Rejected = (&'static str, String, TextSize, TextSize);
 
 /// The fix loop over a text. `Err` leaves the file as it was.
 fn fix_text(
@@ -230,6 +315,8 @@ fn fix_text(
     let mut next_parse: Option<Parse> = None;
     let mut findings = Vec::new();
     let mut created: Vec<CreatedFile> = Vec::new();
+    let mut errors = Vec::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
 
     for round in 0..=MAX_ROUNDS {
@@ -250,6 +337,7 @@ fn fix_text(
                 text,
                 findings,
                 created,
+                errors,
             });
         };
         let line_index = LineIndex::new(&text);
@@ -283,7 +371,13 @@ fn fix_text(
                     }),
             );
         }
-        let taken = select(&candidates, settings.unsafe_fixes, &created, dir);
+        let key = |c: &Candidate| -> Rejected {
+            let start = map_back(&history, c.fix.range.start());
+            let end = map_back(&history, c.fix.range.end());
+            (c.codemod, c.fix.message.clone(), start, end)
+        };
+        let blocked = |c: &Candidate| rejected.contains(&key(c));
+        let mut taken = select(&candidates, settings.unsafe_fixes, &created, dir, &blocked);
         let locate = |range: TextRange| {
             let start = map_back(&history, range.start());
             let end = map_back(&history, range.end()).max(start);
@@ -307,11 +401,6 @@ fn fix_text(
                 ErrorKind::NotConverged { rounds: MAX_ROUNDS },
             ));
         }
-        let taken: Vec<&Candidate> = taken.into_iter().map(|i| &candidates[i]).collect();
-        let edits: Vec<TextEdit> = taken
-            .iter()
-            .flat_map(|c| c.fix.edits.iter().cloned())
-            .collect();
         let blame = |c: &Candidate, detail: String| {
             let (start, _) = locate(c.fix.range);
             Error::new(
@@ -323,18 +412,44 @@ fn fix_text(
                 },
             )
         };
-        let Some(new_text) = apply_edits(&text, &edits) else {
-            return Err(blame(
-                taken[0],
-                "its edits overlap or fall outside the text".into(),
-            ));
+        if before_data.is_none() {
+            before_data = Some(data::load(&text).map_err(|e| oracle_rejects(path, e))?);
+        }
+        let before = before_data.as_deref().unwrap_or_default();
+        // A rejected fix is dropped alone: the round is retried without
+        // it, so the file keeps every fix that verifies.
+        let verified = loop {
+            if taken.is_empty() {
+                break None;
+            }
+            let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
+            let edits: Vec<TextEdit> = round
+                .iter()
+                .flat_map(|c| c.fix.edits.iter().cloned())
+                .collect();
+            let outcome = match apply_edits(&text, &edits) {
+                Some(new_text) => verify_round(verifier, &text, &new_text, before, &round)
+                    .map(|(reparsed, after)| (new_text, reparsed, after)),
+                None => Err((
+                    round[0],
+                    "its edits overlap or fall outside the text".to_string(),
+                )),
+            };
+            match outcome {
+                Ok((new_text, reparsed, after)) => break Some((round, edits, new_text, reparsed, after)),
+                Err((c, detail)) => {
+                    errors.push(blame(c, detail));
+                    rejected.push(key(c));
+                    taken.retain(|&i| !std::ptr::eq(&candidates[i], c));
+                }
+            }
         };
-        let before = match before_data.take() {
-            Some(d) => d,
-            None => data::load(&text).map_err(|e| oracle_rejects(path, e))?,
+        let Some((taken, edits, new_text, reparsed, after)) = verified else {
+            // Every fix of the round was rejected; others may have waited
+            // behind them, so the round runs again on the same text.
+            next_parse = Some(parse);
+            continue;
         };
-        let (reparsed, after) = verify_round(verifier, &text, &new_text, &before, &taken)
-            .map_err(|(c, d)| blame(c, d))?;
         findings.extend(taken.iter().map(|c| finding(c, locate(c.fix.range), true)));
         for c in &taken {
             for file in &c.fix.new_files {
@@ -355,6 +470,7 @@ fn fix_text(
         text,
         findings,
         created,
+        errors,
     })
 }
 
@@ -384,8 +500,10 @@ fn select(
     unsafe_fixes: bool,
     created: &[CreatedFile],
     dir: &Path,
+    blocked: &dyn Fn(&Candidate) -> bool,
 ) -> Vec<usize> {
     let mut order: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !blocked(&candidates[i]))
         .filter(|&i| {
             let fix = &candidates[i].fix;
             let allowed = match fix.applicability {
