@@ -57,8 +57,9 @@ fn same_id_flows_creating_one_script_differently_conflict_whatever_the_jobs() {
             assert_eq!(out.status.code(), Some(2), "-j {jobs:?} dry {dry}: {err}");
             for flow in ["a.yaml", "b.yaml"] {
                 assert!(
-                    err.lines().any(|l| l.starts_with(&format!("{flow}: error: "))
-                        && l.contains("_files/scripts/same/t.py")),
+                    err.lines()
+                        .any(|l| l.starts_with(&format!("{flow}: error: "))
+                            && l.contains("_files/scripts/same/t.py")),
                     "{flow}: {err}"
                 );
             }
@@ -104,7 +105,10 @@ fn same_id_flows_creating_one_script_identically_create_it_once() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert_eq!(json(&run)["created_files"], serde_json::json!(["_files/scripts/same/t.py"]));
+    assert_eq!(
+        json(&run)["created_files"],
+        serde_json::json!(["_files/scripts/same/t.py"])
+    );
     assert_eq!(tree(a), patched);
 }
 
@@ -143,7 +147,10 @@ fn a_read_only_flow_is_an_error_and_the_report_claims_no_change() {
     assert!(err.contains("f.yaml: error: read-only file\n"), "{err}");
     assert!(err.contains(", 0 changed;"), "{err}");
     assert_eq!(std::fs::read_to_string(d.join("f.yaml")).unwrap(), OLD_FLOW);
-    let mode = std::fs::metadata(d.join("f.yaml")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(d.join("f.yaml"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o444);
     let report = json(&out);
     assert_eq!(report["changed_files"], serde_json::json!([]));
@@ -160,13 +167,20 @@ fn a_failed_write_of_a_created_file_reports_nothing_changed_and_leaves_nothing()
     std::fs::write(d.join("_files"), "not a folder\n").unwrap();
     let before = tree(d);
     let out = kestra_fix(d)
-        .args(["--select", "extract-inline-scripts", "--output-format", "json", "."])
+        .args([
+            "--select",
+            "extract-inline-scripts",
+            "--output-format",
+            "json",
+            ".",
+        ])
         .output()
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("a.yaml: error: cannot create ") && err.contains("_files/scripts/same/t.py: Not a directory"),
+        err.contains("a.yaml: error: cannot create ")
+            && err.contains("_files/scripts/same/t.py: Not a directory"),
         "{err}"
     );
     assert!(err.contains(", 0 changed;"), "{err}");
@@ -189,7 +203,10 @@ fn a_symlinked_flow_is_written_through_to_its_target() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let meta = std::fs::symlink_metadata(d.join("link.yaml")).unwrap();
     assert!(meta.file_type().is_symlink(), "the link is kept");
-    assert_eq!(std::fs::read_to_string(d.join("real/f.yaml")).unwrap(), NEW_FLOW);
+    assert_eq!(
+        std::fs::read_to_string(d.join("real/f.yaml")).unwrap(),
+        NEW_FLOW
+    );
     let leftovers: Vec<_> = std::fs::read_dir(d.join("real")).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temp file left");
 }
@@ -212,7 +229,10 @@ fn stale_temp_files_of_a_killed_run_are_cleaned_and_new_ones_stay_out_of_files()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stale.exists(), "a stale temp file is removed");
-    assert!(fresh.exists(), "a temp file another run may be writing stays");
+    assert!(
+        fresh.exists(),
+        "a temp file another run may be writing stays"
+    );
     assert!(d.join("_files/scripts/same/t.py").exists());
 }
 
@@ -225,7 +245,10 @@ fn a_symlink_loop_is_named_as_such() {
     let out = kestra_fix(d).arg("loop.yaml").output().unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("loop.yaml: error: cannot read: symbolic link loop"), "{err}");
+    assert!(
+        err.contains("loop.yaml: error: cannot read: symbolic link loop"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -236,7 +259,10 @@ fn text_that_is_not_utf8_yaml_is_an_error_not_skipped() {
         .collect();
     let mut doubled = "\u{feff}\u{feff}".as_bytes().to_vec();
     doubled.extend_from_slice(NEW_FLOW.as_bytes());
-    let cases: [(&str, Vec<u8>, &str); 3] = [
+    let mut utf16_bom = vec![0xFF, 0xFE];
+    utf16_bom.extend_from_slice(&utf16);
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("utf16_bom.yaml", utf16_bom, "UTF-16"),
         ("utf16.yaml", utf16, "UTF-16"),
         ("nul.yaml", vec![0; 64], "NUL"),
         ("bom.yaml", doubled, "byte order mark"),

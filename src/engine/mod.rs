@@ -1,5 +1,7 @@
 //! The fix engine: select -> run -> resolve overlaps -> apply -> reparse ->
-//! verify -> loop to a fixpoint -> write atomically.
+//! verify -> loop to a fixpoint (flows the fixes create too), for every
+//! file in parallel, writing nothing -> settle claims on created files
+//! across the run -> write each flow's results atomically, as one unit.
 
 pub mod config;
 pub mod error;
@@ -190,19 +192,17 @@ fn resolve_claims(reports: &mut [FileReport]) {
 /// do, in path order, each writing a shared file only if no flow before
 /// it did (its creator may have failed).
 fn write_all(reports: &mut [FileReport]) {
+    write::remove_stale_temps(reports.iter());
     let shared: HashSet<PathBuf> = reports
         .iter()
         .flat_map(|r| &r.shared)
         .map(|c| c.path.clone())
         .collect();
-    let linked = |r: &FileReport| {
-        !r.shared.is_empty() || r.created.iter().any(|c| shared.contains(&c.path))
-    };
+    let linked =
+        |r: &FileReport| !r.shared.is_empty() || r.created.iter().any(|c| shared.contains(&c.path));
     let (independent, linked): (Vec<&mut FileReport>, Vec<&mut FileReport>) =
         reports.iter_mut().partition(|r| !linked(r));
-    independent
-        .into_par_iter()
-        .for_each(|r| contain_write_panic(r));
+    independent.into_par_iter().for_each(contain_write_panic);
     let mut written: HashSet<PathBuf> = HashSet::new();
     for r in linked {
         let missing: Vec<CreatedFile> = std::mem::take(&mut r.shared)

@@ -87,6 +87,7 @@ pub fn process_file(
 ) -> FileReport {
     let mut report = analyze(path, settings, verifier);
     if write {
+        write::remove_stale_temps([&report]);
         write::commit(&mut report);
     }
     report
@@ -110,7 +111,10 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
     };
     let original = match String::from_utf8(bytes) {
         Ok(s) => s,
-        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
+        Err(e)
+            if e.as_bytes().starts_with(&[0xFF, 0xFE])
+                || e.as_bytes().starts_with(&[0xFE, 0xFF]) =>
+        {
             return report.fail(Error::new(path, Some(FIRST), ErrorKind::NotText(UTF16_BOM)));
         }
         Err(e) => {
@@ -164,7 +168,8 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
 }
 
 const FIRST: LineCol = LineCol { line: 1, col: 1 };
-const UTF16_BOM: &str = "UTF-16 text (it starts with a UTF-16 byte order mark); kestra-fix reads UTF-8 only";
+const UTF16_BOM: &str =
+    "UTF-16 text (it starts with a UTF-16 byte order mark); kestra-fix reads UTF-8 only";
 
 /// Text that decodes as UTF-8 yet is no YAML stream: a UTF-16 file
 /// without a byte order mark, binary data, or a doubled byte order mark
@@ -179,7 +184,14 @@ fn not_text(text: &str) -> Option<(LineCol, &'static str)> {
         return Some((FIRST, "only NUL bytes: not a YAML file"));
     }
     // Mostly-ASCII UTF-16 has a NUL in nearly every other byte.
-    let nuls_at = |parity: usize| bytes.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let nuls_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
     let half = bytes.len() / 2;
     if half > 0 && (nuls_at(0) * 10 >= half * 9 || nuls_at(1) * 10 >= half * 9) {
         return Some((
@@ -436,7 +448,9 @@ fn fix_text(
                 )),
             };
             match outcome {
-                Ok((new_text, reparsed, after)) => break Some((round, edits, new_text, reparsed, after)),
+                Ok((new_text, reparsed, after)) => {
+                    break Some((round, edits, new_text, reparsed, after))
+                }
                 Err((c, detail)) => {
                     errors.push(blame(c, detail));
                     rejected.push(key(c));
@@ -632,6 +646,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf8_that_is_not_yaml_text_is_named() {
+        assert_eq!(not_text("id: f\n"), None);
+        assert_eq!(not_text("\u{feff}id: f\n"), None);
+        let first = |t: &str| not_text(t).map(|(p, why)| (p.line, p.col, why));
+        assert!(first("\u{feff}\u{feff}id: f")
+            .is_some_and(|(l, c, why)| (l, c) == (1, 1) && why.contains("two byte order marks")));
+        assert!(first("i\0d\0:\0 \0f\0").is_some_and(|(_, _, why)| why.contains("UTF-16")));
+        assert!(first("\0i\0d\0:\0 \0f").is_some_and(|(_, _, why)| why.contains("UTF-16")));
+        assert!(first("\0\0\0").is_some_and(|(_, _, why)| why.contains("only NUL")));
+        assert_eq!(
+            first("id: f\nnamespace: n\0\n"),
+            Some((2, 13, "contains a NUL byte, which YAML does not allow"))
+        );
+    }
+
+    #[test]
     fn maps_offsets_back_through_edits() {
         // "aaa bbb ccc" -> "aaa BBBBB ccc"
         let round = vec![TextEdit::replace(
@@ -755,9 +785,49 @@ mod engine_tests {
         }
     }
 
+    /// Says `hello` instead of `hi`, truthfully.
+    struct Polite;
+    /// Panics on a flow described `boom`.
+    struct Panicky;
+
+    impl Codemod for Polite {
+        meta!("polite");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some(range) = ctx.text.find("message: hi\n").map(|at| {
+                let start = TextSize::from((at + "message: ".len()) as u32);
+                TextRange::at(start, TextSize::from(2))
+            }) else {
+                return Vec::new();
+            };
+            let path = crate::kestra::path::DataPath::root()
+                .key("tasks")
+                .index(0)
+                .key("message");
+            vec![Fix::new(
+                range,
+                "greet",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "hello")],
+                vec![DataChange::set_string(path, "hello")],
+            )]
+        }
+    }
+
+    impl Codemod for Panicky {
+        meta!("panicky");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            if description(ctx).is_some_and(|(_, v)| v == "boom") {
+                panic!("boom goes the codemod");
+            }
+            Vec::new()
+        }
+    }
+
     static EXTRACT: Extract = Extract;
     static LIAR: Liar = Liar;
     static RESTLESS: Restless = Restless;
+    static POLITE: Polite = Polite;
+    static PANICKY: Panicky = Panicky;
 
     const FLOW: &str = "id: f\nnamespace: n\ndescription: extract-me\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
 
@@ -908,6 +978,92 @@ mod engine_tests {
         assert_eq!(err.position.map(|p| (p.line, p.col)), Some((3, 14)));
         assert!(run.fixed.is_none());
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    #[test]
+    fn a_rejected_fix_is_dropped_alone_and_the_verified_ones_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let mut both = settings(&LIAR);
+        both.codemods.push(&POLITE);
+        let run = process_file(&flow, &both, &Verifier::default(), true);
+        assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
+        assert!(
+            matches!(&run.errors[0].kind, ErrorKind::Verification { codemod, .. } if codemod == "liar")
+        );
+        let text = std::fs::read_to_string(&flow).unwrap();
+        assert_eq!(text, FLOW.replace("message: hi", "message: hello"));
+        let fixed: Vec<(&str, bool)> = run.findings.iter().map(|f| (f.codemod, f.fixed)).collect();
+        assert_eq!(fixed, [("liar", false), ("polite", true)]);
+    }
+
+    #[test]
+    fn a_panic_is_one_files_internal_error_and_the_others_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let boom = dir.path().join("a.yaml");
+        std::fs::write(&boom, FLOW.replace("extract-me", "boom")).unwrap();
+        let fine = dir.path().join("b.yaml");
+        std::fs::write(&fine, FLOW).unwrap();
+        let mut s = settings(&PANICKY);
+        s.codemods.push(&POLITE);
+        let s = std::sync::Arc::new(s);
+        let jobs = vec![(boom.clone(), s.clone()), (fine.clone(), s)];
+        let reports = crate::engine::run_jobs(&jobs, false, &|| {});
+        let err = &reports[0].errors[0];
+        assert!(
+            matches!(&err.kind, ErrorKind::Panic { message } if message.starts_with("boom goes the codemod at src/engine/process.rs:")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("please report"), "{err}");
+        assert_eq!(err.path, boom);
+        assert!(!reports[0].changed());
+        assert_eq!(
+            std::fs::read_to_string(&boom).unwrap(),
+            FLOW.replace("extract-me", "boom")
+        );
+        assert!(reports[1].errors.is_empty(), "{:?}", reports[1].errors);
+        assert!(std::fs::read_to_string(&fine).unwrap().contains("hello"));
+    }
+
+    #[test]
+    fn flow_files_a_fix_creates_go_through_the_fix_loop_before_the_write() {
+        /// Creates `child.yaml`, a flow with a task Polite greets.
+        struct Spawn;
+        impl Codemod for Spawn {
+            meta!("spawn");
+            fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+                let Some((range, _)) = description(ctx).filter(|(_, v)| v == "extract-me") else {
+                    return Vec::new();
+                };
+                let path = crate::kestra::path::DataPath::root().key("description");
+                vec![Fix::new(
+                    range,
+                    "spawn",
+                    Applicability::Safe,
+                    vec![TextEdit::replace(range, "spawned")],
+                    vec![DataChange::set_string(path, "spawned")],
+                )
+                .with_new_file(NewFile {
+                    path: "child.yaml".into(),
+                    contents: FLOW
+                        .replace("id: f", "id: child")
+                        .replace("extract-me", "c"),
+                })]
+            }
+        }
+        static SPAWN: Spawn = Spawn;
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let mut s = settings(&SPAWN);
+        s.codemods.push(&POLITE);
+        let run = process_file(&flow, &s, &Verifier::default(), true);
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+        let child = std::fs::read_to_string(dir.path().join("child.yaml")).unwrap();
+        assert!(child.contains("message: hello"), "{child}");
+        for file in ["flow.yaml", "child.yaml"] {
+            let again = process_file(&dir.path().join(file), &s, &Verifier::default(), false);
+            assert!(!again.changed(), "{file}");
+        }
     }
 
     #[test]

@@ -121,8 +121,16 @@ mod tests {
         std::os::unix::fs::symlink("nowhere.yaml", d.join("dangling.yaml")).unwrap();
         let (files, errors) = discover(&[d.join("a.yaml"), d.join("dangling.yaml")], false);
         assert!(files.is_empty());
-        assert!(matches!(errors[0].kind, ErrorKind::SymlinkLoop), "{}", errors[0]);
-        assert!(matches!(errors[1].kind, ErrorKind::Read(_)), "{}", errors[1]);
+        assert!(
+            matches!(errors[0].kind, ErrorKind::SymlinkLoop),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            matches!(errors[1].kind, ErrorKind::Read(_)),
+            "{}",
+            errors[1]
+        );
         assert!(errors[1].to_string().contains("no such file or directory"));
     }
 }

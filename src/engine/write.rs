@@ -74,7 +74,6 @@ fn try_commit(report: &FileReport) -> Result<(), ErrorKind> {
     // is what gets replaced.
     let target = std::fs::canonicalize(path).map_err(ErrorKind::Write)?;
     let flow_dir = parent(path);
-    remove_stale_temp_files(flow_dir);
 
     let mut undo = Undo::default();
     for file in &report.created {
@@ -187,8 +186,23 @@ fn filled_temp(dir: &Path, contents: &str) -> std::io::Result<tempfile::NamedTem
     Ok(tmp)
 }
 
+/// Removes stale temp files from every folder the reports' writes make
+/// temp files in, each folder once.
+pub fn remove_stale_temps<'r>(reports: impl IntoIterator<Item = &'r FileReport>) {
+    let mut dirs = std::collections::BTreeSet::new();
+    for r in reports.into_iter().filter(|r| r.changed()) {
+        dirs.insert(parent(&r.path).to_path_buf());
+        if let Ok(target) = std::fs::canonicalize(&r.path) {
+            dirs.insert(parent(&target).to_path_buf());
+        }
+    }
+    for dir in dirs {
+        remove_stale_temp_files(&dir);
+    }
+}
+
 /// Removes this tool's temp files older than [`STALE_AFTER`] from `dir`.
-pub fn remove_stale_temp_files(dir: &Path) {
+fn remove_stale_temp_files(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -265,7 +279,11 @@ pub(crate) mod tests {
     fn keeps_permissions_creates_new_files_0644_and_puts_temps_in_the_flow_folder() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let mut r = report(dir.path(), "new\n", &[("_files/scripts/f/t.py", "print()\n")]);
+        let mut r = report(
+            dir.path(),
+            "new\n",
+            &[("_files/scripts/f/t.py", "print()\n")],
+        );
         std::fs::set_permissions(&r.path, std::fs::Permissions::from_mode(0o640)).unwrap();
         r.stamp = Some(ReadStamp::of(&std::fs::metadata(&r.path).unwrap()));
         TEMPS.with(|t| t.borrow_mut().clear());
@@ -296,7 +314,10 @@ pub(crate) mod tests {
         assert!(matches!(r.errors[0].kind, ErrorKind::Changed));
         assert_eq!(
             crate::report::error_line(&r.errors[0]),
-            format!("{}: error: changed while kestra-fix was running", r.path.display())
+            format!(
+                "{}: error: changed while kestra-fix was running",
+                r.path.display()
+            )
         );
         assert_eq!(std::fs::read_to_string(&r.path).unwrap(), "OLD\n");
         assert!(!dir.path().join("notes").exists());
@@ -324,8 +345,15 @@ pub(crate) mod tests {
         FAIL_REPLACE.with(|f| f.set(true));
         commit(&mut r);
         FAIL_REPLACE.with(|f| f.set(false));
-        assert!(matches!(r.errors[0].kind, ErrorKind::Write(_)), "{:?}", r.errors);
-        assert!(!dir.path().join("notes").exists(), "created files and folders removed");
+        assert!(
+            matches!(r.errors[0].kind, ErrorKind::Write(_)),
+            "{:?}",
+            r.errors
+        );
+        assert!(
+            !dir.path().join("notes").exists(),
+            "created files and folders removed"
+        );
         assert_eq!(std::fs::read_to_string(&r.path).unwrap(), "old\n");
         assert!(r.fixed.is_none() && r.created.is_empty() && !r.findings[0].fixed);
     }
@@ -339,7 +367,10 @@ pub(crate) mod tests {
             std::fs::write(d.join(name), "").unwrap();
         }
         for name in [".kestra-fix-old.tmp", "keep.tmp"] {
-            let f = std::fs::File::options().write(true).open(d.join(name)).unwrap();
+            let f = std::fs::File::options()
+                .write(true)
+                .open(d.join(name))
+                .unwrap();
             f.set_modified(old).unwrap();
         }
         remove_stale_temp_files(d);
