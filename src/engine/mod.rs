@@ -1,5 +1,7 @@
 //! The fix engine: select -> run -> resolve overlaps -> apply -> reparse ->
-//! verify -> loop to a fixpoint -> write atomically.
+//! verify -> loop to a fixpoint (flows the fixes create too), for every
+//! file in parallel, writing nothing -> settle claims on created files
+//! across the run -> write each flow's results atomically, as one unit.
 
 pub mod config;
 pub mod error;
@@ -11,9 +13,11 @@ mod write;
 pub use error::{Error, ErrorKind};
 pub use process::{CreatedFile, FileReport, Finding};
 
-use config::{Overrides, Resolver};
+use config::{Overrides, Resolver, Settings};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use verify::Verifier;
 
@@ -92,16 +96,7 @@ pub fn run(
     }
     on_total(jobs.len());
 
-    let verifier = Verifier::default();
-    let work = || {
-        jobs.par_iter()
-            .map(|(file, settings)| {
-                let report = process::process_file(file, settings, &verifier, !options.dry_run);
-                on_file();
-                report
-            })
-            .collect::<Vec<_>>()
-    };
+    let work = || run_jobs(&jobs, options.dry_run, on_file);
     result.files = match options.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -114,4 +109,183 @@ pub fn run(
     };
     result.elapsed = started.elapsed();
     result
+}
+
+/// The three phases: every file through the fix loop in parallel, writing
+/// nothing; claims on created files settled across the whole run (so the
+/// outcome does not depend on `-j`); then the writes.
+fn run_jobs(
+    jobs: &[(PathBuf, Arc<Settings>)],
+    dry_run: bool,
+    on_file: &(dyn Fn() + Sync),
+) -> Vec<FileReport> {
+    let verifier = Verifier::default();
+    let mut reports: Vec<FileReport> = jobs
+        .par_iter()
+        .map(|(file, settings)| {
+            let report = contain_panic(file, || process::analyze(file, settings, &verifier));
+            on_file();
+            report
+        })
+        .collect();
+    resolve_claims(&mut reports);
+    if !dry_run {
+        write_all(&mut reports);
+    }
+    reports
+}
+
+/// Two flows that create one path with different contents both fail; a
+/// path created identically by several flows is created (and reported)
+/// once, by the first in path order, and the others list it as shared.
+fn resolve_claims(reports: &mut [FileReport]) {
+    let mut claims: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        for c in &r.created {
+            claims.entry(c.path.clone()).or_default().push(i);
+        }
+    }
+    let contents = |r: &FileReport, path: &Path| {
+        r.created
+            .iter()
+            .find(|c| c.path == path)
+            .map(|c| c.contents.clone())
+    };
+    let mut failed: BTreeMap<usize, error::Error> = BTreeMap::new();
+    for (path, owners) in &claims {
+        let first = contents(&reports[owners[0]], path);
+        let Some(&other) = owners[1..]
+            .iter()
+            .find(|&&j| contents(&reports[j], path) != first)
+        else {
+            continue;
+        };
+        for &i in owners {
+            let blame = if i == owners[0] { other } else { owners[0] };
+            failed.entry(i).or_insert_with(|| {
+                Error::new(
+                    &reports[i].path,
+                    None,
+                    ErrorKind::SharedConflict {
+                        created: path.clone(),
+                        other: reports[blame].path.clone(),
+                    },
+                )
+            });
+        }
+    }
+    for (i, e) in failed {
+        reports[i].unfix();
+        reports[i].errors.push(e);
+    }
+    let mut owned: HashSet<PathBuf> = HashSet::new();
+    for r in reports.iter_mut() {
+        let (mine, theirs): (Vec<_>, Vec<_>) = std::mem::take(&mut r.created)
+            .into_iter()
+            .partition(|c| owned.insert(c.path.clone()));
+        r.created = mine;
+        r.shared = theirs;
+    }
+}
+
+/// Flows that share no created file are written in parallel; those that
+/// do, in path order, each writing a shared file only if no flow before
+/// it did (its creator may have failed).
+fn write_all(reports: &mut [FileReport]) {
+    write::remove_stale_temps(reports.iter());
+    let shared: HashSet<PathBuf> = reports
+        .iter()
+        .flat_map(|r| &r.shared)
+        .map(|c| c.path.clone())
+        .collect();
+    let linked =
+        |r: &FileReport| !r.shared.is_empty() || r.created.iter().any(|c| shared.contains(&c.path));
+    let (independent, linked): (Vec<&mut FileReport>, Vec<&mut FileReport>) =
+        reports.iter_mut().partition(|r| !linked(r));
+    independent.into_par_iter().for_each(contain_write_panic);
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    for r in linked {
+        let missing: Vec<CreatedFile> = std::mem::take(&mut r.shared)
+            .into_iter()
+            .filter(|c| !written.contains(&c.path))
+            .collect();
+        r.created.extend(missing);
+        contain_write_panic(r);
+        written.extend(r.created.iter().map(|c| c.path.clone()));
+    }
+}
+
+fn contain_write_panic(report: &mut FileReport) {
+    let path = report.path.clone();
+    let failed = contain_panic(&path, || {
+        write::commit(report);
+        FileReport::default()
+    });
+    if !failed.errors.is_empty() {
+        report.unfix();
+        report.errors.extend(failed.errors);
+    }
+}
+
+/// Runs `f` for `path`; a panic becomes that file's internal error, and
+/// the other files go on.
+fn contain_panic(path: &Path, f: impl FnOnce() -> FileReport) -> FileReport {
+    panic_hook::install();
+    match panic_hook::catching(f) {
+        Ok(report) => report,
+        Err(message) => FileReport {
+            path: path.to_path_buf(),
+            errors: vec![Error::new(path, None, ErrorKind::Panic { message })],
+            ..FileReport::default()
+        },
+    }
+}
+
+/// A panic hook, set once, that keeps the message of a panic the engine
+/// catches (for the error it reports) instead of printing it to stderr
+/// for each file; other panics go to the hook that was there before.
+mod panic_hook {
+    use std::cell::{Cell, RefCell};
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::Once;
+
+    thread_local! {
+        static CATCHING: Cell<bool> = const { Cell::new(false) };
+        static MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    pub fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !CATCHING.with(Cell::get) {
+                    return previous(info);
+                }
+                let payload = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                let message = match info.location() {
+                    Some(l) => format!("{payload} at {}:{}:{}", l.file(), l.line(), l.column()),
+                    None => payload,
+                };
+                MESSAGE.with(|m| *m.borrow_mut() = Some(message));
+            }));
+        });
+    }
+
+    /// `f`'s value, or the message of its panic.
+    pub fn catching<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+        let outer = CATCHING.with(|c| c.replace(true));
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        CATCHING.with(|c| c.set(outer));
+        result.map_err(|_| {
+            MESSAGE
+                .with(|m| m.borrow_mut().take())
+                .unwrap_or_else(|| "no message".into())
+        })
+    }
 }

@@ -4,7 +4,7 @@
 use super::config::Settings;
 use super::error::{Error, ErrorKind};
 use super::verify::Verifier;
-use super::write::write_atomic;
+use super::write::{self, ReadStamp};
 use crate::codemods::FlowContext;
 use crate::fix::oracle as data;
 use crate::fix::suppress::Suppressions;
@@ -51,11 +51,24 @@ pub struct FileReport {
     pub created: Vec<CreatedFile>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
+    /// The file as read, checked again before it is replaced.
+    pub(crate) stamp: Option<ReadStamp>,
+    /// Files this flow needs that another flow of the run creates
+    /// identically (and reports); see `engine::resolve_claims`.
+    pub(crate) shared: Vec<CreatedFile>,
 }
 
 impl FileReport {
     pub fn changed(&self) -> bool {
         self.fixed.is_some() || !self.created.is_empty()
+    }
+
+    /// Forgets every change: nothing of it is (or will be) on disk.
+    pub(crate) fn unfix(&mut self) {
+        self.fixed = None;
+        self.created.clear();
+        self.shared.clear();
+        self.findings.iter_mut().for_each(|f| f.fixed = false);
     }
 }
 
@@ -72,16 +85,38 @@ pub fn process_file(
     verifier: &Verifier,
     write: bool,
 ) -> FileReport {
+    let mut report = analyze(path, settings, verifier);
+    if write {
+        write::remove_stale_temps([&report]);
+        write::commit(&mut report);
+    }
+    report
+}
+
+/// Reads one file and runs the fix loop over it, and over every flow file
+/// its fixes create, writing nothing.
+pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         ..FileReport::default()
     };
+    // Stamped before the read: a change in between shows at write time.
+    match std::fs::metadata(path) {
+        Ok(meta) => report.stamp = Some(ReadStamp::of(&meta)),
+        Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
     };
     let original = match String::from_utf8(bytes) {
         Ok(s) => s,
+        Err(e)
+            if e.as_bytes().starts_with(&[0xFF, 0xFE])
+                || e.as_bytes().starts_with(&[0xFE, 0xFF]) =>
+        {
+            return report.fail(Error::new(path, Some(FIRST), ErrorKind::NotText(UTF16_BOM)));
+        }
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);
@@ -89,38 +124,95 @@ pub fn process_file(
             return report.fail(Error::new(path, Some(pos), ErrorKind::NotUtf8));
         }
     };
+    if let Some((pos, why)) = not_text(&original) {
+        return report.fail(Error::new(path, Some(pos), ErrorKind::NotText(why)));
+    }
     report.original = original;
-    match fix_text(path, &report.original, settings, verifier) {
-        Ok(outcome) => {
-            report.is_flow = outcome.is_flow;
-            report.findings = outcome.findings;
-            if outcome.text != report.original {
-                report.fixed = Some(outcome.text);
-            }
-            report.created = outcome.created;
-        }
+    let outcome = match fix_text(path, &report.original, settings, verifier) {
+        Ok(outcome) => outcome,
         Err(e) => return report.fail(e),
+    };
+    report.is_flow = outcome.is_flow;
+    report.findings = outcome.findings;
+    report.errors = outcome.errors;
+    if outcome.text != report.original {
+        report.fixed = Some(outcome.text);
+    }
+    // Flow files the fixes create go through the same loop with the same
+    // settings before anything is written, so that a second run has
+    // nothing left to do; so do the flows those create in turn.
+    let mut queue: std::collections::VecDeque<(CreatedFile, usize)> =
+        outcome.created.into_iter().map(|f| (f, 1)).collect();
+    while let Some((mut file, depth)) = queue.pop_front() {
+        if super::walk::is_yaml(&file.path) {
+            if depth > MAX_ROUNDS {
+                let kind = ErrorKind::NotConverged { rounds: MAX_ROUNDS };
+                return report.fail_unchanged(Error::new(&file.path, None, kind));
+            }
+            match fix_text(&file.path, &file.contents, settings, verifier) {
+                Ok(o) if o.is_flow => {
+                    file.contents = o.text;
+                    report.errors.extend(o.errors);
+                    queue.extend(o.created.into_iter().map(|f| (f, depth + 1)));
+                }
+                Ok(_) => {}
+                Err(e) => return report.fail_unchanged(e),
+            }
+        }
+        report.created.push(file);
     }
     if let Err(e) = check_conflicts(path, &mut report.created) {
-        report.fixed = None;
-        report.created.clear();
-        report.findings.iter_mut().for_each(|f| f.fixed = false);
-        return report.fail(e);
-    }
-    if write {
-        if let Err(e) = write_outputs(&report) {
-            report
-                .errors
-                .push(Error::new(path, None, ErrorKind::Write(e)));
-        }
+        return report.fail_unchanged(e);
     }
     report
+}
+
+const FIRST: LineCol = LineCol { line: 1, col: 1 };
+const UTF16_BOM: &str =
+    "UTF-16 text (it starts with a UTF-16 byte order mark); kestra-fix reads UTF-8 only";
+
+/// Text that decodes as UTF-8 yet is no YAML stream: a UTF-16 file
+/// without a byte order mark, binary data, or a doubled byte order mark
+/// (the second one would become part of the first key).
+fn not_text(text: &str) -> Option<(LineCol, &'static str)> {
+    if text.starts_with("\u{feff}\u{feff}") {
+        return Some((FIRST, "starts with two byte order marks; remove one"));
+    }
+    let bytes = text.as_bytes();
+    let first_nul = bytes.iter().position(|&b| b == 0)?;
+    if bytes.iter().all(|&b| b == 0) {
+        return Some((FIRST, "only NUL bytes: not a YAML file"));
+    }
+    // Mostly-ASCII UTF-16 has a NUL in nearly every other byte.
+    let nuls_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let half = bytes.len() / 2;
+    if half > 0 && (nuls_at(0) * 10 >= half * 9 || nuls_at(1) * 10 >= half * 9) {
+        return Some((
+            FIRST,
+            "UTF-16 text without a byte order mark; kestra-fix reads UTF-8 only",
+        ));
+    }
+    let before = &text[..first_nul];
+    let pos = LineIndex::new(before).line_col(before, TextSize::of(before));
+    Some((pos, "contains a NUL byte, which YAML does not allow"))
 }
 
 impl FileReport {
     fn fail(mut self, error: Error) -> Self {
         self.errors.push(error);
         self
+    }
+
+    fn fail_unchanged(mut self, error: Error) -> Self {
+        self.unfix();
+        self.fail(error)
     }
 }
 
@@ -129,8 +221,21 @@ impl FileReport {
 /// outside the flow's folder or reached through a symbolic link.
 fn check_conflicts(path: &Path, created: &mut Vec<CreatedFile>) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new(""));
-    let mut pending = Vec::new();
+    let mut pending: Vec<CreatedFile> = Vec::new();
     for file in created.drain(..) {
+        if let Some(seen) = pending.iter().find(|p| p.path == file.path) {
+            if seen.contents == file.contents {
+                continue;
+            }
+            return Err(Error::new(
+                path,
+                None,
+                ErrorKind::SharedConflict {
+                    created: file.path,
+                    other: path.to_path_buf(),
+                },
+            ));
+        }
         if let Err(reason) = contained(dir, &file.path) {
             return Err(Error::new(
                 path,
@@ -193,26 +298,18 @@ fn display_dir(dir: &Path) -> String {
     }
 }
 
-/// New files first, so the flow never names a file that is not there.
-fn write_outputs(report: &FileReport) -> std::io::Result<()> {
-    for file in &report.created {
-        if let Some(dir) = file.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        write_atomic(&file.path, &file.contents)?;
-    }
-    if let Some(text) = &report.fixed {
-        write_atomic(&report.path, text)?;
-    }
-    Ok(())
-}
-
 struct Outcome {
     is_flow: bool,
     text: String,
     findings: Vec<Finding>,
     created: Vec<CreatedFile>,
+    /// Fixes the verifier rejected: dropped, the others kept.
+    errors: Vec<Error>,
 }
+
+/// A fix the verifier rejected, by codemod, message and span in the
+/// original text, so later rounds do not take it again.
+type Rejected = (&'static str, String, TextSize, TextSize);
 
 /// The fix loop over a text. `Err` leaves the file as it was.
 fn fix_text(
@@ -230,6 +327,8 @@ fn fix_text(
     let mut next_parse: Option<Parse> = None;
     let mut findings = Vec::new();
     let mut created: Vec<CreatedFile> = Vec::new();
+    let mut errors = Vec::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
 
     for round in 0..=MAX_ROUNDS {
@@ -250,6 +349,7 @@ fn fix_text(
                 text,
                 findings,
                 created,
+                errors,
             });
         };
         let line_index = LineIndex::new(&text);
@@ -283,7 +383,13 @@ fn fix_text(
                     }),
             );
         }
-        let taken = select(&candidates, settings.unsafe_fixes, &created, dir);
+        let key = |c: &Candidate| -> Rejected {
+            let start = map_back(&history, c.fix.range.start());
+            let end = map_back(&history, c.fix.range.end());
+            (c.codemod, c.fix.message.clone(), start, end)
+        };
+        let blocked = |c: &Candidate| rejected.contains(&key(c));
+        let mut taken = select(&candidates, settings.unsafe_fixes, &created, dir, &blocked);
         let locate = |range: TextRange| {
             let start = map_back(&history, range.start());
             let end = map_back(&history, range.end()).max(start);
@@ -307,11 +413,6 @@ fn fix_text(
                 ErrorKind::NotConverged { rounds: MAX_ROUNDS },
             ));
         }
-        let taken: Vec<&Candidate> = taken.into_iter().map(|i| &candidates[i]).collect();
-        let edits: Vec<TextEdit> = taken
-            .iter()
-            .flat_map(|c| c.fix.edits.iter().cloned())
-            .collect();
         let blame = |c: &Candidate, detail: String| {
             let (start, _) = locate(c.fix.range);
             Error::new(
@@ -323,18 +424,46 @@ fn fix_text(
                 },
             )
         };
-        let Some(new_text) = apply_edits(&text, &edits) else {
-            return Err(blame(
-                taken[0],
-                "its edits overlap or fall outside the text".into(),
-            ));
+        if before_data.is_none() {
+            before_data = Some(data::load(&text).map_err(|e| oracle_rejects(path, e))?);
+        }
+        let before = before_data.as_deref().unwrap_or_default();
+        // A rejected fix is dropped alone: the round is retried without
+        // it, so the file keeps every fix that verifies.
+        let verified = loop {
+            if taken.is_empty() {
+                break None;
+            }
+            let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
+            let edits: Vec<TextEdit> = round
+                .iter()
+                .flat_map(|c| c.fix.edits.iter().cloned())
+                .collect();
+            let outcome = match apply_edits(&text, &edits) {
+                Some(new_text) => verify_round(verifier, &text, &new_text, before, &round)
+                    .map(|(reparsed, after)| (new_text, reparsed, after)),
+                None => Err((
+                    round[0],
+                    "its edits overlap or fall outside the text".to_string(),
+                )),
+            };
+            match outcome {
+                Ok((new_text, reparsed, after)) => {
+                    break Some((round, edits, new_text, reparsed, after))
+                }
+                Err((c, detail)) => {
+                    errors.push(blame(c, detail));
+                    rejected.push(key(c));
+                    taken.retain(|&i| !std::ptr::eq(&candidates[i], c));
+                }
+            }
         };
-        let before = match before_data.take() {
-            Some(d) => d,
-            None => data::load(&text).map_err(|e| oracle_rejects(path, e))?,
+        let Some((taken, edits, new_text, reparsed, after)) = verified else {
+            // Every fix of the round was rejected; others may have waited
+            // behind them, so the round runs again on the same text.
+            next_parse = Some(parse);
+            continue;
         };
-        let (reparsed, after) = verify_round(verifier, &text, &new_text, &before, &taken)
-            .map_err(|(c, d)| blame(c, d))?;
         findings.extend(taken.iter().map(|c| finding(c, locate(c.fix.range), true)));
         for c in &taken {
             for file in &c.fix.new_files {
@@ -355,6 +484,7 @@ fn fix_text(
         text,
         findings,
         created,
+        errors,
     })
 }
 
@@ -384,8 +514,10 @@ fn select(
     unsafe_fixes: bool,
     created: &[CreatedFile],
     dir: &Path,
+    blocked: &dyn Fn(&Candidate) -> bool,
 ) -> Vec<usize> {
     let mut order: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !blocked(&candidates[i]))
         .filter(|&i| {
             let fix = &candidates[i].fix;
             let allowed = match fix.applicability {
@@ -514,6 +646,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf8_that_is_not_yaml_text_is_named() {
+        assert_eq!(not_text("id: f\n"), None);
+        assert_eq!(not_text("\u{feff}id: f\n"), None);
+        let first = |t: &str| not_text(t).map(|(p, why)| (p.line, p.col, why));
+        assert!(first("\u{feff}\u{feff}id: f")
+            .is_some_and(|(l, c, why)| (l, c) == (1, 1) && why.contains("two byte order marks")));
+        assert!(first("i\0d\0:\0 \0f\0").is_some_and(|(_, _, why)| why.contains("UTF-16")));
+        assert!(first("\0i\0d\0:\0 \0f").is_some_and(|(_, _, why)| why.contains("UTF-16")));
+        assert!(first("\0\0\0").is_some_and(|(_, _, why)| why.contains("only NUL")));
+        assert_eq!(
+            first("id: f\nnamespace: n\0\n"),
+            Some((2, 13, "contains a NUL byte, which YAML does not allow"))
+        );
+    }
+
+    #[test]
     fn maps_offsets_back_through_edits() {
         // "aaa bbb ccc" -> "aaa BBBBB ccc"
         let round = vec![TextEdit::replace(
@@ -632,9 +780,49 @@ mod engine_tests {
         }
     }
 
+    /// Says `hello` instead of `hi`, truthfully.
+    struct Polite;
+    /// Panics on a flow described `boom`.
+    struct Panicky;
+
+    impl Codemod for Polite {
+        meta!("polite");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some(range) = ctx.text.find("message: hi\n").map(|at| {
+                let start = TextSize::from((at + "message: ".len()) as u32);
+                TextRange::at(start, TextSize::from(2))
+            }) else {
+                return Vec::new();
+            };
+            let path = crate::kestra::path::DataPath::root()
+                .key("tasks")
+                .index(0)
+                .key("message");
+            vec![Fix::new(
+                range,
+                "greet",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "hello")],
+                vec![DataChange::set_string(path, "hello")],
+            )]
+        }
+    }
+
+    impl Codemod for Panicky {
+        meta!("panicky");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            if description(ctx).is_some_and(|(_, v)| v == "boom") {
+                panic!("boom goes the codemod");
+            }
+            Vec::new()
+        }
+    }
+
     static EXTRACT: Extract = Extract;
     static LIAR: Liar = Liar;
     static RESTLESS: Restless = Restless;
+    static POLITE: Polite = Polite;
+    static PANICKY: Panicky = Panicky;
 
     const FLOW: &str = "id: f\nnamespace: n\ndescription: extract-me\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
 
@@ -785,6 +973,92 @@ mod engine_tests {
         assert_eq!(err.position.map(|p| (p.line, p.col)), Some((3, 14)));
         assert!(run.fixed.is_none());
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    #[test]
+    fn a_rejected_fix_is_dropped_alone_and_the_verified_ones_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let mut both = settings(&LIAR);
+        both.codemods.push(&POLITE);
+        let run = process_file(&flow, &both, &Verifier::default(), true);
+        assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
+        assert!(
+            matches!(&run.errors[0].kind, ErrorKind::Verification { codemod, .. } if codemod == "liar")
+        );
+        let text = std::fs::read_to_string(&flow).unwrap();
+        assert_eq!(text, FLOW.replace("message: hi", "message: hello"));
+        let fixed: Vec<(&str, bool)> = run.findings.iter().map(|f| (f.codemod, f.fixed)).collect();
+        assert_eq!(fixed, [("liar", false), ("polite", true)]);
+    }
+
+    #[test]
+    fn a_panic_is_one_files_internal_error_and_the_others_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let boom = dir.path().join("a.yaml");
+        std::fs::write(&boom, FLOW.replace("extract-me", "boom")).unwrap();
+        let fine = dir.path().join("b.yaml");
+        std::fs::write(&fine, FLOW).unwrap();
+        let mut s = settings(&PANICKY);
+        s.codemods.push(&POLITE);
+        let s = std::sync::Arc::new(s);
+        let jobs = vec![(boom.clone(), s.clone()), (fine.clone(), s)];
+        let reports = crate::engine::run_jobs(&jobs, false, &|| {});
+        let err = &reports[0].errors[0];
+        assert!(
+            matches!(&err.kind, ErrorKind::Panic { message } if message.starts_with("boom goes the codemod at src/engine/process.rs:")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("please report"), "{err}");
+        assert_eq!(err.path, boom);
+        assert!(!reports[0].changed());
+        assert_eq!(
+            std::fs::read_to_string(&boom).unwrap(),
+            FLOW.replace("extract-me", "boom")
+        );
+        assert!(reports[1].errors.is_empty(), "{:?}", reports[1].errors);
+        assert!(std::fs::read_to_string(&fine).unwrap().contains("hello"));
+    }
+
+    #[test]
+    fn flow_files_a_fix_creates_go_through_the_fix_loop_before_the_write() {
+        /// Creates `child.yaml`, a flow with a task Polite greets.
+        struct Spawn;
+        impl Codemod for Spawn {
+            meta!("spawn");
+            fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+                let Some((range, _)) = description(ctx).filter(|(_, v)| v == "extract-me") else {
+                    return Vec::new();
+                };
+                let path = crate::kestra::path::DataPath::root().key("description");
+                vec![Fix::new(
+                    range,
+                    "spawn",
+                    Applicability::Safe,
+                    vec![TextEdit::replace(range, "spawned")],
+                    vec![DataChange::set_string(path, "spawned")],
+                )
+                .with_new_file(NewFile {
+                    path: "child.yaml".into(),
+                    contents: FLOW
+                        .replace("id: f", "id: child")
+                        .replace("extract-me", "c"),
+                })]
+            }
+        }
+        static SPAWN: Spawn = Spawn;
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let mut s = settings(&SPAWN);
+        s.codemods.push(&POLITE);
+        let run = process_file(&flow, &s, &Verifier::default(), true);
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+        let child = std::fs::read_to_string(dir.path().join("child.yaml")).unwrap();
+        assert!(child.contains("message: hello"), "{child}");
+        for file in ["flow.yaml", "child.yaml"] {
+            let again = process_file(&dir.path().join(file), &s, &Verifier::default(), false);
+            assert!(!again.changed(), "{file}");
+        }
     }
 
     #[test]

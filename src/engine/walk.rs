@@ -3,7 +3,7 @@
 use super::error::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
-fn is_yaml(path: &Path) -> bool {
+pub(crate) fn is_yaml(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yml" | "yaml")
@@ -21,9 +21,16 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> (Vec<PathBuf>, Vec<Error>
             files.push(root.clone());
             continue;
         }
-        if !root.exists() {
-            let e = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
-            errors.push(Error::new(root, None, ErrorKind::Read(e)));
+        if let Err(e) = std::fs::metadata(root) {
+            let kind = if is_symlink_loop(root) {
+                ErrorKind::SymlinkLoop
+            } else if e.kind() == std::io::ErrorKind::NotFound {
+                let e = std::io::Error::new(e.kind(), "no such file or directory");
+                ErrorKind::Read(e)
+            } else {
+                ErrorKind::Read(e)
+            };
+            errors.push(Error::new(root, None, kind));
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -58,6 +65,26 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> (Vec<PathBuf>, Vec<Error>
     (files, errors)
 }
 
+/// Whether following `path`'s symbolic links comes back to one already
+/// followed (the OS only says "too many levels", and a dangling link and
+/// a loop both fail `exists`).
+fn is_symlink_loop(path: &Path) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut at = path.to_path_buf();
+    while let Ok(target) = std::fs::read_link(&at) {
+        let next = match at.parent() {
+            Some(dir) => dir.join(&target),
+            None => target,
+        };
+        let key = std::path::absolute(&next).unwrap_or(next.clone());
+        if !seen.insert(key) {
+            return true;
+        }
+        at = next;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +108,29 @@ mod tests {
         assert_eq!(all.len(), 3);
         let (missing, errors) = discover(&[d.join("nope")], false);
         assert!(missing.is_empty() && errors.len() == 1);
+        assert!(errors[0].to_string().contains("no such file or directory"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_are_named_and_dangling_links_are_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::os::unix::fs::symlink("b.yaml", d.join("a.yaml")).unwrap();
+        std::os::unix::fs::symlink("a.yaml", d.join("b.yaml")).unwrap();
+        std::os::unix::fs::symlink("nowhere.yaml", d.join("dangling.yaml")).unwrap();
+        let (files, errors) = discover(&[d.join("a.yaml"), d.join("dangling.yaml")], false);
+        assert!(files.is_empty());
+        assert!(
+            matches!(errors[0].kind, ErrorKind::SymlinkLoop),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            matches!(errors[1].kind, ErrorKind::Read(_)),
+            "{}",
+            errors[1]
+        );
+        assert!(errors[1].to_string().contains("no such file or directory"));
     }
 }
