@@ -7,7 +7,7 @@ use super::verify::Verifier;
 use super::write::write_atomic;
 use crate::codemods::FlowContext;
 use crate::fix::oracle as data;
-use crate::fix::suppress::Suppressions;
+use crate::fix::suppress::{SuppressionNote, Suppressions};
 use crate::fix::{Applicability, DataChange, Fix};
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
@@ -51,6 +51,9 @@ pub struct FileReport {
     pub created: Vec<CreatedFile>,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
+    /// Suppressions naming no codemod or suppressing nothing (offsets in
+    /// `original`).
+    pub suppression_notes: Vec<SuppressionNote>,
 }
 
 impl FileReport {
@@ -98,6 +101,7 @@ pub fn process_file(
                 report.fixed = Some(outcome.text);
             }
             report.created = outcome.created;
+            report.suppression_notes = outcome.suppression_notes;
         }
         Err(e) => return report.fail(e),
     }
@@ -212,6 +216,7 @@ struct Outcome {
     text: String,
     findings: Vec<Finding>,
     created: Vec<CreatedFile>,
+    suppression_notes: Vec<SuppressionNote>,
 }
 
 /// The fix loop over a text. `Err` leaves the file as it was.
@@ -231,6 +236,8 @@ fn fix_text(
     let mut findings = Vec::new();
     let mut created: Vec<CreatedFile> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
+    // Round 0's directives, with the uses of every round.
+    let mut suppressions_used: Option<Suppressions> = None;
 
     for round in 0..=MAX_ROUNDS {
         let parse = next_parse.take().unwrap_or_else(|| syntax::parse(&text));
@@ -250,6 +257,7 @@ fn fix_text(
                 text,
                 findings,
                 created,
+                suppression_notes: Vec::new(),
             });
         };
         let line_index = LineIndex::new(&text);
@@ -282,6 +290,10 @@ fn fix_text(
                         fix,
                     }),
             );
+        }
+        match &mut suppressions_used {
+            Some(used) => used.absorb(&suppressions),
+            None => suppressions_used = Some(suppressions.clone()),
         }
         let taken = select(&candidates, settings.unsafe_fixes, &created, dir);
         let locate = |range: TextRange| {
@@ -350,11 +362,18 @@ fn fix_text(
         text = new_text;
     }
     findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
+    let suppression_notes = suppressions_used.map_or_else(Vec::new, |s| {
+        s.notes(
+            |name| crate::codemods::by_name(name).is_some(),
+            |name| settings.codemods.iter().any(|c| c.name() == name),
+        )
+    });
     Ok(Outcome {
         is_flow: true,
         text,
         findings,
         created,
+        suppression_notes,
     })
 }
 
