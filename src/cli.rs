@@ -187,7 +187,9 @@ fn explain(name: &str) -> u8 {
             EXIT_CLEAN
         }
         None => {
-            eprintln!("error: unknown codemod `{name}` (see `kestra-fix list`)");
+            if let Err(unknown) = config::codemods_named(name) {
+                eprintln!("error: {}", report::escape(&unknown.to_string()));
+            }
             EXIT_ERROR
         }
     }
@@ -195,7 +197,8 @@ fn explain(name: &str) -> u8 {
 
 fn read_for_debug(file: &Path) -> Result<String, u8> {
     std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("{}: error: cannot read: {e}", report::display_path(file));
+        let path = report::display_path(file);
+        eprintln!("{}: error: cannot read: {e}", report::escape(&path));
         EXIT_ERROR
     })
 }
@@ -227,11 +230,13 @@ fn debug(cmd: &DebugCommand) -> u8 {
         DebugCommand::Json { .. } => {
             let located = |range: syntax::TextRange, message: &str| {
                 let p = LineIndex::new(&text).line_col(&text, range.start());
+                let path = report::display_path(file);
                 eprintln!(
-                    "{}:{}:{}: {message}",
-                    report::display_path(file),
+                    "{}:{}:{}: {}",
+                    report::escape(&path),
                     p.line,
-                    p.col
+                    p.col,
+                    report::escape(message)
                 );
                 EXIT_ERROR
             };

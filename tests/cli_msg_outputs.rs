@@ -45,6 +45,28 @@ fn a_newline_in_a_name_starts_no_workflow_command() {
 }
 
 #[test]
+fn a_newline_in_a_task_id_starts_no_workflow_command() {
+    let dir = repo();
+    let flow = "id: f\nnamespace: n\ntasks:\n  - id: \"a\\n::error title=pwn::x\"\n    type: io.kestra.plugin.scripts.shell.Script\n    script: |\n      echo one\n      echo two\n";
+    std::fs::write(dir.path().join("f.yaml"), flow).unwrap();
+    std::fs::write(
+        dir.path().join("kestra-fix.toml"),
+        "[extract-inline-scripts]\nmin-lines = 1\n",
+    )
+    .unwrap();
+    let out = kestra_fix(dir.path())
+        .args(["--dry-run", "--select", "extract-inline-scripts"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("task `a\\n::error title=pwn::x`"),
+        "{stderr}"
+    );
+    assert_no_injected_command("stderr", &out.stderr);
+}
+
+#[test]
 fn a_machine_report_is_alone_on_its_stream() {
     let dir = repo();
     std::fs::write(dir.path().join("f.yaml"), OLD_FLOW).unwrap();

@@ -99,6 +99,17 @@ fn an_unknown_codemod_name_gets_a_suggestion() {
         std::fs::read_to_string(dir.path().join("f.yaml")).unwrap(),
         OLD_FLOW
     );
+
+    let out = kestra_fix(dir.path())
+        .args(["explain", "split-flw"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("unknown codemod `split-flw`; did you mean `split-flow`?"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
