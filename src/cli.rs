@@ -3,12 +3,12 @@
 //! Errors are typed inside the library and rendered here, once.
 
 use crate::codemods;
-use crate::engine::config::Overrides;
+use crate::engine::config::{self, Overrides};
 use crate::engine::{self, RunOptions, RunResult};
 use crate::kestra::KestraVersion;
 use crate::report::{self, OutputFormat};
 use crate::syntax::{self, LineIndex};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,7 +17,8 @@ use std::process::ExitCode;
 pub const EXIT_CLEAN: u8 = 0;
 /// Changes pending (dry run) or findings left unfixed.
 pub const EXIT_PENDING: u8 = 1;
-/// Any error: bad YAML, unreadable file, bad config, a fix refused by verification.
+/// Any error: bad YAML, unreadable file, bad config, a fix refused by
+/// verification; warnings too with `--warnings-as-errors`.
 pub const EXIT_ERROR: u8 = 2;
 
 const AFTER_HELP: &str = "\
@@ -25,10 +26,13 @@ Exit codes:
   0  nothing left to change
   1  changes pending (--dry-run) or findings left unfixed
   2  any error: invalid YAML, unreadable file, bad config or flags,
-     a fix refused by verification (the file is then left unchanged)
+     a fix refused by verification (the file is then left unchanged);
+     also any warning with --warnings-as-errors
 
 With --dry-run, stdout carries only a git-style patch:
-  kestra-fix --dry-run . > fix.patch && git apply fix.patch";
+  kestra-fix --dry-run . > fix.patch && git apply fix.patch
+With a machine format (json, github, sarif), the stream or file that
+carries the report carries nothing else.";
 
 /// Codemods for Kestra flow YAML: shows and applies fixes without touching
 /// a byte it does not mean to change.
@@ -47,11 +51,11 @@ pub struct Cli {
     dry_run: bool,
 
     /// Run only these codemods (comma-separated names).
-    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", value_parser = config::parse_codemod_name)]
     select: Option<Vec<String>>,
 
     /// Do not run these codemods (comma-separated names).
-    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", value_parser = config::parse_codemod_name)]
     ignore: Vec<String>,
 
     /// Also apply fixes that may change behaviour (each says what changes).
@@ -83,8 +87,16 @@ pub struct Cli {
     jobs: Option<usize>,
 
     /// Print only errors (and the report in a machine format).
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
+
+    /// Also say which files were skipped and why.
+    #[arg(short, long)]
+    verbose: bool,
+
+    /// Exit 2 when there are warnings (unknown or unused suppressions).
+    #[arg(long)]
+    warnings_as_errors: bool,
 
     /// Colour output.
     #[arg(long, value_enum, default_value_t)]
@@ -175,7 +187,9 @@ fn explain(name: &str) -> u8 {
             EXIT_CLEAN
         }
         None => {
-            eprintln!("error: unknown codemod `{name}` (see `kestra-fix list`)");
+            if let Err(unknown) = config::codemods_named(name) {
+                eprintln!("error: {}", report::escape(&unknown.to_string()));
+            }
             EXIT_ERROR
         }
     }
@@ -183,7 +197,8 @@ fn explain(name: &str) -> u8 {
 
 fn read_for_debug(file: &Path) -> Result<String, u8> {
     std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("{}: error: cannot read: {e}", report::display_path(file));
+        let path = report::display_path(file);
+        eprintln!("{}: error: cannot read: {e}", report::escape(&path));
         EXIT_ERROR
     })
 }
@@ -215,11 +230,13 @@ fn debug(cmd: &DebugCommand) -> u8 {
         DebugCommand::Json { .. } => {
             let located = |range: syntax::TextRange, message: &str| {
                 let p = LineIndex::new(&text).line_col(&text, range.start());
+                let path = report::display_path(file);
                 eprintln!(
-                    "{}:{}:{}: {message}",
-                    report::display_path(file),
+                    "{}:{}:{}: {}",
+                    report::escape(&path),
                     p.line,
-                    p.col
+                    p.col,
+                    report::escape(message)
                 );
                 EXIT_ERROR
             };
@@ -240,7 +257,29 @@ fn debug(cmd: &DebugCommand) -> u8 {
     EXIT_CLEAN
 }
 
+/// A path that does not exist but is a typo of a subcommand (`lsit`):
+/// without this it would read as "cannot read: no such file".
+fn mistyped_subcommand(paths: &[PathBuf]) -> Option<String> {
+    let cli = Cli::command();
+    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    paths.iter().find_map(|path| {
+        let name = path.to_str()?;
+        if name.contains(['/', '\\', '.']) || path.symlink_metadata().is_ok() {
+            return None;
+        }
+        let meant = config::closest(name, names.iter().copied())?;
+        Some(format!(
+            "error: `{}` is no file or folder; did you mean `kestra-fix {meant}`?",
+            report::escape(name)
+        ))
+    })
+}
+
 fn fix(cli: &Cli) -> u8 {
+    if let Some(message) = mistyped_subcommand(&cli.paths) {
+        eprintln!("{message}");
+        return EXIT_ERROR;
+    }
     let options = RunOptions {
         paths: if cli.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -258,12 +297,35 @@ fn fix(cli: &Cli) -> u8 {
             target_version: cli.target_version,
         },
     };
-    let progress = Progress::new(!cli.quiet && std::io::stderr().is_terminal());
+    // A machine-format report alone on its stream: in a dry run without
+    // `--output-file` that stream is stderr, so nothing else goes there
+    // (errors and warnings are in the report).
+    let stderr_is_report =
+        cli.dry_run && cli.output_file.is_none() && cli.output_format != OutputFormat::Text;
+    let progress =
+        Progress::new(!cli.quiet && !stderr_is_report && std::io::stderr().is_terminal());
     let result = engine::run(&options, |n| progress.start(n), &|| progress.tick());
     progress.finish();
 
-    for e in result.all_errors() {
-        eprintln!("{}", report::error_line(e));
+    let warnings = report::warnings(&result);
+    if !stderr_is_report {
+        for e in result.all_errors() {
+            eprintln!("{}", report::error_line(e));
+        }
+        for w in &warnings {
+            eprintln!("{}", report::warning_line(w));
+        }
+        if cli.verbose {
+            for file in &result.files {
+                if file.is_flow || !file.errors.is_empty() {
+                    continue;
+                }
+                let reason =
+                    report::skip_reason(file).unwrap_or_else(|| "not a Kestra flow".into());
+                let path = report::display_path(&file.path);
+                eprintln!("{}: skipped: {reason}", report::escape(&path));
+            }
+        }
     }
     if cli.dry_run {
         let color = cli.color.enabled(std::io::stdout().is_terminal());
@@ -272,19 +334,29 @@ fn fix(cli: &Cli) -> u8 {
         let _ = stdout.write_all(patch.as_bytes());
         let _ = stdout.flush();
     }
-    if let Err(e) = write_report(cli, &result) {
+    if let Err(e) = write_report(cli, &result, &warnings) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_ERROR;
     }
-    if !cli.quiet {
-        eprintln!("{}", report::summary::render(&result, cli.dry_run));
+    if !cli.quiet && !stderr_is_report {
+        eprintln!(
+            "{}",
+            report::summary::render(&result, cli.dry_run, warnings.len())
+        );
+    }
+    if cli.warnings_as_errors && !warnings.is_empty() {
+        return EXIT_ERROR;
     }
     exit_code(&result, cli.dry_run)
 }
 
 /// The findings report goes to `--output-file`, else stdout, except in a
 /// dry run, where stdout is reserved for the patch and it goes to stderr.
-fn write_report(cli: &Cli, result: &RunResult) -> std::io::Result<()> {
+fn write_report(
+    cli: &Cli,
+    result: &RunResult,
+    warnings: &[report::Warning],
+) -> std::io::Result<()> {
     let to_terminal = match (&cli.output_file, cli.dry_run) {
         (Some(_), _) => false,
         (None, true) => std::io::stderr().is_terminal(),
@@ -295,9 +367,15 @@ fn write_report(cli: &Cli, result: &RunResult) -> std::io::Result<()> {
         OutputFormat::Text => {
             report::text::render(result, cli.dry_run, cli.color.enabled(to_terminal))
         }
-        OutputFormat::Json => format!("{:#}\n", report::json::render(result, cli.dry_run)),
-        OutputFormat::Github => report::github::render(result, cli.dry_run),
-        OutputFormat::Sarif => format!("{:#}\n", report::sarif::render(result)),
+        OutputFormat::Json => format!(
+            "{:#}\n",
+            report::json::render(result, warnings, cli.dry_run)
+        ),
+        OutputFormat::Github => report::github::render(result, warnings, cli.dry_run),
+        OutputFormat::Sarif => format!(
+            "{:#}\n",
+            report::sarif::render(result, warnings, cli.dry_run)
+        ),
     };
     match (&cli.output_file, cli.dry_run) {
         (Some(path), _) => std::fs::write(path, body),
@@ -325,6 +403,11 @@ struct Progress {
     enabled: bool,
 }
 
+/// Files per second, whole.
+fn rate(per_sec: f64) -> String {
+    format!("{per_sec:.0}/s")
+}
+
 /// Below this many files a run takes well under a second.
 const PROGRESS_MIN_FILES: usize = 200;
 
@@ -345,9 +428,15 @@ impl Progress {
             indicatif::ProgressDrawTarget::stderr(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} files ({per_sec}, {eta} left)",
+            "{bar:40} {pos}/{len} files ({rate}, {eta} left)",
         ) {
-            bar.set_style(style);
+            // indicatif's own `{per_sec}` prints `322.5877/s`.
+            bar.set_style(style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(state.per_sec()));
+                },
+            ));
         }
         let _ = self.bar.set(bar);
     }
@@ -362,5 +451,15 @@ impl Progress {
         if let Some(bar) = self.bar.get() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_whole() {
+        assert_eq!(rate(322.5877), "323/s");
     }
 }

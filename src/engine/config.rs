@@ -69,19 +69,24 @@ impl Settings {
             .unwrap_or_default();
         let select = overrides.select.as_ref().or(config.select.as_ref());
         let ignore: Vec<&String> = config.ignore.iter().chain(&overrides.ignore).collect();
-        for name in select.into_iter().flatten().chain(ignore.iter().copied()) {
-            if codemods::by_name(name).is_none() {
-                return Err(format!("unknown codemod `{name}` (see `kestra-fix list`)"));
-            }
-        }
+        let lookup = |names: &mut dyn Iterator<Item = &String>| {
+            names
+                .map(|n| codemods_named(n))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|sets| sets.concat())
+                .map_err(|e| e.to_string())
+        };
+        let selected_names = select.map(|s| lookup(&mut s.iter())).transpose()?;
+        let ignored = lookup(&mut ignore.iter().copied())?;
+        let is = |c: &&dyn Codemod, set: &[&dyn Codemod]| set.iter().any(|s| s.name() == c.name());
         let selected = codemods::all()
             .iter()
             .copied()
-            .filter(|c| match select {
-                Some(names) => names.iter().any(|n| n == c.name()),
+            .filter(|c| match &selected_names {
+                Some(set) => is(c, set),
                 None => c.default_on(target_version),
             })
-            .filter(|c| !ignore.iter().any(|n| *n == c.name()))
+            .filter(|c| !is(c, &ignored))
             .collect::<Vec<_>>();
         for (a, b) in codemods::OPPOSITES {
             if selected.iter().any(|c| c.name() == *a) && selected.iter().any(|c| c.name() == *b) {
@@ -102,6 +107,50 @@ impl Settings {
         static EMPTY: std::sync::LazyLock<toml::Table> = std::sync::LazyLock::new(toml::Table::new);
         self.codemod_options.get(codemod).unwrap_or(&EMPTY)
     }
+}
+
+/// A name `--select`, `--ignore`, their config keys or a suppression gave
+/// that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown codemod `{name}`{}", match suggestion {
+    Some(s) => format!("; did you mean `{s}`?"),
+    None => " (see `kestra-fix list`)".to_string(),
+})]
+pub struct UnknownName {
+    pub name: String,
+    pub suggestion: Option<&'static str>,
+}
+
+/// The codemods a name in a codemod list stands for. The one place names
+/// are resolved: family names (several codemods under one name) belong
+/// here, beside the codemods' own.
+pub fn codemods_named(name: &str) -> Result<Vec<&'static dyn Codemod>, UnknownName> {
+    match codemods::by_name(name) {
+        Some(c) => Ok(vec![c]),
+        None => Err(UnknownName {
+            name: name.to_string(),
+            suggestion: closest(name, codemods::all().iter().map(|c| c.name())),
+        }),
+    }
+}
+
+/// `clap` value parser for `--select`/`--ignore`: a usage error, with a
+/// suggestion, before any file is read.
+pub fn parse_codemod_name(name: &str) -> Result<String, UnknownName> {
+    codemods_named(name).map(|_| name.to_string())
+}
+
+/// The candidate a typo most likely meant: the nearest by edit distance
+/// (a swap of two neighbours counts as one edit), if within a third of
+/// the name's length (at least one edit).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
 }
 
 fn position(text: &str, offset: usize) -> LineCol {
@@ -163,14 +212,44 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                 let toml::Value::Table(options) = value else {
                     return Err(err(value_at, bad(other, "a table of codemod options")));
                 };
-                codemod
-                    .check_options(&options)
-                    .map_err(|m| err(at, format!("[{other}]: {m}")))?;
+                if let Err(m) = codemod.check_options(&options) {
+                    return Err(match option_at_fault(codemod, &options) {
+                        Some(key) => err(
+                            key_offset(text, other, &key).unwrap_or(at),
+                            format!("`{other}.{key}`: {m}"),
+                        ),
+                        None => err(at, format!("[{other}]: {m}")),
+                    });
+                }
                 config.codemod_options.insert(other.to_string(), options);
             }
         }
     }
     Ok(config)
+}
+
+/// The first option that the codemod rejects on its own, if one does (an
+/// error may also come from a combination of options, or a missing one).
+fn option_at_fault(codemod: &dyn Codemod, options: &toml::Table) -> Option<String> {
+    options.iter().find_map(|(key, value)| {
+        let alone = toml::Table::from_iter([(key.clone(), value.clone())]);
+        codemod.check_options(&alone).is_err().then(|| key.clone())
+    })
+}
+
+/// Where `key` of table `table` is written. Only on the error path: the
+/// plain parse keeps no spans below the top level.
+fn key_offset(text: &str, table: &str, key: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let (_, value) = root.get_ref().iter().find(|(k, _)| k.get_ref() == table)?;
+    let DeValue::Table(options) = value.get_ref() else {
+        return None;
+    };
+    options
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(k, _)| k.span().start)
 }
 
 fn bad(key: &str, expected: &str) -> String {
@@ -350,5 +429,29 @@ mod tests {
         assert!(Settings::resolve(&config, &o)
             .unwrap_err()
             .contains("`nope`"));
+    }
+
+    #[test]
+    fn a_wrong_option_is_reported_at_its_own_key() {
+        let e =
+            parse("ignore = []\n[fetch-to-store]\n# why\nfetch-size = \"10000\"\n").unwrap_err();
+        assert_eq!(e.position, Some(LineCol { line: 4, col: 1 }));
+        assert!(e.to_string().contains("`fetch-to-store.fetch-size`"), "{e}");
+    }
+
+    #[test]
+    fn names_close_to_a_codemod_get_a_suggestion() {
+        let e = codemods_named("hoist-plugn-defaults").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "unknown codemod `hoist-plugn-defaults`; did you mean `hoist-plugin-defaults`?"
+        );
+        let e = codemods_named("zzz").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "unknown codemod `zzz` (see `kestra-fix list`)"
+        );
+        assert_eq!(closest("lsit", ["list", "explain", "debug"]), Some("list"));
+        assert_eq!(closest("docs", ["list", "explain", "debug"]), None);
     }
 }

@@ -7,7 +7,7 @@ use super::verify::Verifier;
 use super::write::{self, ReadStamp};
 use crate::codemods::FlowContext;
 use crate::fix::oracle as data;
-use crate::fix::suppress::Suppressions;
+use crate::fix::suppress::{SuppressionNote, Suppressions};
 use crate::fix::{Applicability, DataChange, Fix};
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
@@ -56,6 +56,9 @@ pub struct FileReport {
     /// Files this flow needs that another flow of the run creates
     /// identically (and reports); see `engine::resolve_claims`.
     pub(crate) shared: Vec<CreatedFile>,
+    /// Suppressions naming no codemod or suppressing nothing (offsets in
+    /// `original`).
+    pub suppression_notes: Vec<SuppressionNote>,
 }
 
 impl FileReport {
@@ -135,6 +138,7 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
     report.is_flow = outcome.is_flow;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
+    report.suppression_notes = outcome.suppression_notes;
     if outcome.text != report.original {
         report.fixed = Some(outcome.text);
     }
@@ -305,6 +309,7 @@ struct Outcome {
     created: Vec<CreatedFile>,
     /// Fixes the verifier rejected: dropped, the others kept.
     errors: Vec<Error>,
+    suppression_notes: Vec<SuppressionNote>,
 }
 
 /// A fix the verifier rejected, by codemod, message and span in the
@@ -330,6 +335,8 @@ fn fix_text(
     let mut errors = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let dir = path.parent().unwrap_or(Path::new(""));
+    // Round 0's directives, with the uses of every round.
+    let mut suppressions_used: Option<Suppressions> = None;
 
     for round in 0..=MAX_ROUNDS {
         let parse = next_parse.take().unwrap_or_else(|| syntax::parse(&text));
@@ -350,6 +357,7 @@ fn fix_text(
                 findings,
                 created,
                 errors,
+                suppression_notes: Vec::new(),
             });
         };
         let line_index = LineIndex::new(&text);
@@ -382,6 +390,10 @@ fn fix_text(
                         fix,
                     }),
             );
+        }
+        match &mut suppressions_used {
+            Some(used) => used.absorb(&suppressions),
+            None => suppressions_used = Some(suppressions.clone()),
         }
         let key = |c: &Candidate| -> Rejected {
             let start = map_back(&history, c.fix.range.start());
@@ -479,12 +491,19 @@ fn fix_text(
         text = new_text;
     }
     findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
+    let suppression_notes = suppressions_used.map_or_else(Vec::new, |s| {
+        s.notes(
+            |name| crate::codemods::by_name(name).is_some(),
+            |name| settings.codemods.iter().any(|c| c.name() == name),
+        )
+    });
     Ok(Outcome {
         is_flow: true,
         text,
         findings,
         created,
         errors,
+        suppression_notes,
     })
 }
 

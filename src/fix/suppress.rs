@@ -5,17 +5,64 @@
 //!   codemod) at the end of a line, or alone on the line(s) above it,
 //!   covers that line and every plugin instance that starts there or whose
 //!   `type` is on it, nested instances included.
+//!
+//! Each name remembers whether it suppressed anything, so that names that
+//! suppress nothing (or name no codemod) can be reported, as ruff's
+//! `RUF100` does for `noqa`.
 
 use crate::kestra::flow::Flow;
 use crate::syntax::{LineIndex, Parse, SyntaxKind, SyntaxToken, TextRange, TextSize};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const MARKER: &str = "kestra-fix:";
 
 #[derive(Debug, Clone, Default)]
 pub struct Suppressions {
     file: bool,
-    /// `None` names means every codemod.
-    ranges: Vec<(Option<Vec<String>>, TextRange)>,
+    lines: Vec<LineSuppression>,
+}
+
+#[derive(Debug)]
+struct LineSuppression {
+    /// Where the comment starts.
+    at: TextSize,
+    /// `None` means every codemod.
+    names: Option<Vec<String>>,
+    range: TextRange,
+    /// Per name (one flag for a bare `ignore`): it covered something a
+    /// codemod asked about. Atomic because codemods only get `&self`.
+    hits: Vec<AtomicBool>,
+}
+
+impl Clone for LineSuppression {
+    fn clone(&self) -> Self {
+        LineSuppression {
+            at: self.at,
+            names: self.names.clone(),
+            range: self.range,
+            hits: self
+                .hits
+                .iter()
+                .map(|h| AtomicBool::new(h.load(Ordering::Relaxed)))
+                .collect(),
+        }
+    }
+}
+
+/// A suppression worth a warning, at the offset of its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionNote {
+    pub at: TextSize,
+    pub kind: NoteKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A name that is no codemod.
+    Unknown(String),
+    /// Suppressed nothing: the named codemod (`None`: a bare `ignore`)
+    /// ran and made no fix there.
+    Unused(Option<String>),
 }
 
 enum Directive {
@@ -96,7 +143,15 @@ impl Suppressions {
                             range = range.cover(*span);
                         }
                     }
-                    out.ranges.push((names, range));
+                    let hits = (0..names.as_ref().map_or(1, Vec::len))
+                        .map(|_| AtomicBool::new(false))
+                        .collect();
+                    out.lines.push(LineSuppression {
+                        at: token.text_range().start(),
+                        names,
+                        range,
+                        hits,
+                    });
                 }
                 _ => {}
             }
@@ -109,13 +164,75 @@ impl Suppressions {
         self.file
     }
 
+    /// Whether a directive covers `codemod` at `offset`; every directive
+    /// that does is marked used.
     pub fn covers(&self, codemod: &str, offset: TextSize) -> bool {
-        self.ranges.iter().any(|(names, range)| {
-            range.contains_inclusive(offset)
-                && names
-                    .as_ref()
-                    .is_none_or(|n| n.iter().any(|n| n == codemod))
-        })
+        let mut covered = false;
+        for line in &self.lines {
+            if !line.range.contains_inclusive(offset) {
+                continue;
+            }
+            let hit = match &line.names {
+                None => Some(0),
+                Some(names) => names.iter().position(|n| n == codemod),
+            };
+            if let Some(i) = hit {
+                line.hits[i].store(true, Ordering::Relaxed);
+                covered = true;
+            }
+        }
+        covered
+    }
+
+    /// Takes in the uses recorded in a later round of the same file. The
+    /// rounds' texts differ by fixes, which rarely touch comments: when
+    /// they did (the directives no longer line up), later uses are lost.
+    pub fn absorb(&mut self, later: &Suppressions) {
+        if self.lines.len() != later.lines.len()
+            || self
+                .lines
+                .iter()
+                .zip(&later.lines)
+                .any(|(a, b)| a.names != b.names)
+        {
+            return;
+        }
+        for (a, b) in self.lines.iter().zip(&later.lines) {
+            for (ha, hb) in a.hits.iter().zip(&b.hits) {
+                if hb.load(Ordering::Relaxed) {
+                    ha.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Names that are no codemod (`known` says which are), and names of
+    /// codemods that ran (`ran`) but suppressed nothing. A bare `ignore`
+    /// is unused when nothing at all was suppressed there.
+    pub fn notes(
+        &self,
+        known: impl Fn(&str) -> bool,
+        ran: impl Fn(&str) -> bool,
+    ) -> Vec<SuppressionNote> {
+        let mut out = Vec::new();
+        for line in &self.lines {
+            let used = |i: usize| line.hits[i].load(Ordering::Relaxed);
+            let mut note = |kind| out.push(SuppressionNote { at: line.at, kind });
+            match &line.names {
+                None if !used(0) => note(NoteKind::Unused(None)),
+                None => {}
+                Some(names) => {
+                    for (i, name) in names.iter().enumerate() {
+                        if !known(name) {
+                            note(NoteKind::Unknown(name.clone()));
+                        } else if ran(name) && !used(i) {
+                            note(NoteKind::Unused(Some(name.clone())));
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -203,6 +320,35 @@ mod tests {
         let s = collect(text);
         let id = TextSize::from(text.find("id: a").unwrap() as u32);
         assert!(s.covers("anything", id));
+    }
+
+    #[test]
+    fn reports_unknown_and_unused_names() {
+        let text = "id: f\nnamespace: n\ntasks:\n  - id: a # kestra-fix: ignore[x, y, typo, off]\n    type: t\n  - id: b # kestra-fix: ignore\n    type: t\n";
+        let s = collect(text);
+        let a = TextSize::from(text.find("id: a").unwrap() as u32);
+        assert!(s.covers("x", a));
+        let known = |n: &str| n != "typo";
+        let ran = |n: &str| n != "off";
+        let at_a = TextSize::from(text.find("# kestra-fix: ignore[").unwrap() as u32);
+        let at_b = TextSize::from(text.rfind("# kestra-fix").unwrap() as u32);
+        let note = |at, kind| SuppressionNote { at, kind };
+        assert_eq!(
+            s.notes(known, ran),
+            [
+                note(at_a, NoteKind::Unused(Some("y".into()))),
+                note(at_a, NoteKind::Unknown("typo".into())),
+                note(at_b, NoteKind::Unused(None)),
+            ]
+        );
+
+        // A use recorded in a later round counts.
+        let mut first = collect(text);
+        first.absorb(&s);
+        let b = TextSize::from(text.find("id: b").unwrap() as u32);
+        assert!(s.covers("z", b));
+        first.absorb(&s);
+        assert_eq!(first.notes(known, ran).len(), 2);
     }
 
     #[test]

@@ -41,18 +41,26 @@ fn render_file(out: &mut String, file: &FileReport, color: bool) {
 pub fn file_diff(out: &mut String, path: &str, old: Option<&str>, new: &str, color: bool) {
     let paint = |code: &'static str| if color { code } else { "" };
     let reset = paint(RESET);
-    let _ = writeln!(out, "{}diff --git a/{path} b/{path}", paint(BOLD));
+    let (a, b) = (header_name("a/", path), header_name("b/", path));
+    // git ends a `---`/`+++` name holding a space with a TAB, so that a
+    // trailing timestamp could not be read as part of it.
+    let end = if path.contains(' ') { "\t" } else { "" };
+    let _ = writeln!(out, "{}diff --git {a} {b}", paint(BOLD));
     match old {
         Some(_) => {
-            let _ = writeln!(out, "--- a/{path}");
+            let _ = writeln!(out, "--- {a}{end}");
         }
         None => {
             let _ = writeln!(out, "new file mode 100644");
             let _ = writeln!(out, "--- /dev/null");
         }
     }
-    let _ = writeln!(out, "+++ b/{path}{reset}");
-    let diff = TextDiff::from_lines(old.unwrap_or(""), new);
+    let _ = writeln!(out, "+++ {b}{end}{reset}");
+    // git splits lines at LF only: a lone CR stays inside its line, where
+    // `similar`'s own splitting would end the line there and emit hunks
+    // that match nothing in the file.
+    let (old_lines, new_lines) = (git_lines(old.unwrap_or("")), git_lines(new));
+    let diff = TextDiff::configure().diff_slices(&old_lines, &new_lines);
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         let _ = writeln!(out, "{}{}{reset}", paint(CYAN), hunk.header());
         for change in hunk.iter_changes() {
@@ -72,6 +80,42 @@ pub fn file_diff(out: &mut String, path: &str, old: Option<&str>, new: &str, col
     }
 }
 
+fn git_lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+/// `prefix` + `path` as git writes it in headers: C-style quoted when the
+/// name holds a quote, a backslash, a control character or a non-ASCII
+/// byte (git's default `core.quotePath`), else as is.
+fn header_name(prefix: &str, path: &str) -> String {
+    let needs_quoting = path
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b >= 0x80 || b == b'"' || b == b'\\');
+    if !needs_quoting {
+        return format!("{prefix}{path}");
+    }
+    let mut quoted = String::from("\"");
+    for b in prefix.bytes().chain(path.bytes()) {
+        match b {
+            b'\x07' => quoted.push_str("\\a"),
+            b'\x08' => quoted.push_str("\\b"),
+            b'\t' => quoted.push_str("\\t"),
+            b'\n' => quoted.push_str("\\n"),
+            b'\x0b' => quoted.push_str("\\v"),
+            b'\x0c' => quoted.push_str("\\f"),
+            b'\r' => quoted.push_str("\\r"),
+            b'"' => quoted.push_str("\\\""),
+            b'\\' => quoted.push_str("\\\\"),
+            b if !(0x20..0x7f).contains(&b) => {
+                let _ = write!(quoted, "\\{b:03o}");
+            }
+            b => quoted.push(char::from(b)),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +128,21 @@ mod tests {
             out,
             "diff --git a/f.yaml b/f.yaml\n--- a/f.yaml\n+++ b/f.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n\\ No newline at end of file\n+b: 3\n\\ No newline at end of file\n"
         );
+    }
+
+    #[test]
+    fn names_are_quoted_as_git_quotes_them() {
+        assert_eq!(header_name("a/", "f.yaml"), "a/f.yaml");
+        assert_eq!(header_name("a/", "sp ace.yaml"), "a/sp ace.yaml");
+        assert_eq!(header_name("a/", "x\ty\n.yaml"), r#""a/x\ty\n.yaml""#);
+        assert_eq!(header_name("b/", "é\"\\.yaml"), r#""b/\303\251\"\\.yaml""#);
+    }
+
+    #[test]
+    fn a_lone_cr_does_not_end_a_line() {
+        let mut out = String::new();
+        file_diff(&mut out, "f.yaml", Some("a\rb\n"), "a\rc\n", false);
+        assert!(out.ends_with("@@ -1 +1 @@\n-a\rb\n+a\rc\n"), "{out:?}");
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! GitHub Actions workflow commands: one annotation per finding and error.
 
-use super::display_path;
+use super::{display_path, Warning};
 use crate::engine::RunResult;
 use std::fmt::Write;
 
-pub fn render(result: &RunResult, dry_run: bool) -> String {
+pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> String {
     let mut out = String::new();
     for (file, f) in result.findings() {
         // Fixed findings in an apply run are history, not something to review.
@@ -21,6 +21,17 @@ pub fn render(result: &RunResult, dry_run: bool) -> String {
             f.end.col,
             property(&format!("kestra-fix {}", f.codemod)),
             data(&format!("{} [{}]", f.message, f.applicability)),
+        );
+    }
+    for w in warnings {
+        let _ = writeln!(
+            out,
+            "::warning file={},line={},col={},title={}::{}",
+            property(&display_path(&w.path)),
+            w.position.line,
+            w.position.col,
+            property(&format!("kestra-fix {}", w.code)),
+            data(&w.message),
         );
     }
     for e in result.all_errors() {

@@ -1,10 +1,10 @@
 //! One versioned JSON document per run, for bots.
 
-use super::{display_path, JSON_VERSION};
+use super::{display_path, skip_reason, Warning, JSON_VERSION};
 use crate::engine::RunResult;
 use serde_json::{json, Value};
 
-pub fn render(result: &RunResult, dry_run: bool) -> Value {
+pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value {
     let findings: Vec<Value> = result
         .findings()
         .map(|(file, f)| {
@@ -33,6 +33,26 @@ pub fn render(result: &RunResult, dry_run: bool) -> Value {
             })
         })
         .collect();
+    let warnings: Vec<Value> = warnings
+        .iter()
+        .map(|w| {
+            json!({
+                "path": display_path(&w.path),
+                "line": w.position.line,
+                "column": w.position.col,
+                "code": w.code,
+                "message": w.message,
+            })
+        })
+        .collect();
+    let skipped: Vec<Value> = result
+        .files
+        .iter()
+        .filter_map(|f| {
+            let reason = skip_reason(f)?;
+            Some(json!({ "path": display_path(&f.path), "reason": reason }))
+        })
+        .collect();
     let changed: Vec<String> = result
         .files
         .iter()
@@ -51,6 +71,8 @@ pub fn render(result: &RunResult, dry_run: bool) -> Value {
         "dry_run": dry_run,
         "findings": findings,
         "errors": errors,
+        "warnings": warnings,
+        "skipped_files": skipped,
         "changed_files": changed,
         "created_files": created,
         "summary": {
@@ -59,6 +81,8 @@ pub fn render(result: &RunResult, dry_run: bool) -> Value {
             "findings": findings.len(),
             "fixed": result.findings().filter(|(_, f)| f.fixed).count(),
             "errors": errors.len(),
+            "warnings": warnings.len(),
+            "skipped": skipped.len(),
         },
     })
 }

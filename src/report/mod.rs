@@ -7,8 +7,12 @@ pub mod sarif;
 pub mod summary;
 pub mod text;
 
-use crate::engine::Error;
-use std::path::{Component, Path};
+use crate::engine::config::codemods_named;
+use crate::engine::{Error, FileReport, RunResult};
+use crate::fix::suppress::NoteKind;
+use crate::syntax::{self, LineCol, LineIndex};
+use std::borrow::Cow;
+use std::path::{Component, Path, PathBuf};
 
 /// How findings are written (`--output-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -50,16 +54,170 @@ pub fn display_path(path: &Path) -> String {
 
 /// `PATH:LINE:COL: error: message` (or `PATH: error: message`).
 pub fn error_line(error: &Error) -> String {
-    let path = display_path(&error.path);
+    let (path, message) = (display_path(&error.path), error.to_string());
+    let (path, message) = (escape(&path), escape(&message));
     match error.position {
-        Some(p) => format!("{path}:{}:{}: error: {error}", p.line, p.col),
-        None => format!("{path}: error: {error}"),
+        Some(p) => format!("{path}:{}:{}: error: {message}", p.line, p.col),
+        None => format!("{path}: error: {message}"),
     }
+}
+
+/// Something worth a look that does not stop the run (nor, unless
+/// `--warnings-as-errors`, change the exit code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: PathBuf,
+    pub position: LineCol,
+    /// A short machine-readable name, for JSON and SARIF.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Every warning of the run: suppressions that name no codemod or that
+/// suppress nothing.
+pub fn warnings(result: &RunResult) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for file in &result.files {
+        if file.suppression_notes.is_empty() {
+            continue;
+        }
+        let index = LineIndex::new(&file.original);
+        for note in &file.suppression_notes {
+            let (code, message) = match &note.kind {
+                NoteKind::Unknown(name) => (
+                    "unknown-suppression",
+                    match codemods_named(name) {
+                        Err(unknown) => format!("suppression names an {unknown}"),
+                        Ok(_) => format!("suppression names codemod `{name}`"),
+                    },
+                ),
+                NoteKind::Unused(Some(name)) => (
+                    "unused-suppression",
+                    format!("unused suppression: `{name}` has nothing to fix here"),
+                ),
+                NoteKind::Unused(None) => (
+                    "unused-suppression",
+                    "unused suppression: no codemod has anything to fix here".to_string(),
+                ),
+            };
+            out.push(Warning {
+                path: file.path.clone(),
+                position: index.line_col(&file.original, note.at),
+                code,
+                message,
+            });
+        }
+    }
+    out
+}
+
+/// `PATH:LINE:COL: warning: message`.
+pub fn warning_line(w: &Warning) -> String {
+    let path = display_path(&w.path);
+    format!(
+        "{}:{}:{}: warning: {}",
+        escape(&path),
+        w.position.line,
+        w.position.col,
+        escape(&w.message)
+    )
+}
+
+/// The keys a Kestra flow may have at its top level.
+const FLOW_KEYS: &[&str] = &[
+    "id",
+    "namespace",
+    "tasks",
+    "description",
+    "labels",
+    "inputs",
+    "outputs",
+    "variables",
+    "triggers",
+    "errors",
+    "finally",
+    "afterExecution",
+    "pluginDefaults",
+    "taskDefaults",
+    "concurrency",
+    "retry",
+    "sla",
+    "listeners",
+    "disabled",
+    "revision",
+    "workerGroup",
+];
+
+/// Why a file that looks like a flow (its top level has two or more of a
+/// flow's keys) is not one: the required keys it lacks, with the key
+/// that is probably one of them misspelt. `None` for flows and for other
+/// YAML.
+pub fn skip_reason(file: &FileReport) -> Option<String> {
+    if file.is_flow || !file.errors.is_empty() {
+        return None;
+    }
+    let parse = syntax::parse(&file.original);
+    let root = parse.stream().first_document()?.body_mapping()?;
+    let keys: Vec<String> = root.entries().filter_map(|e| e.key_text()).collect();
+    let flow_like = keys
+        .iter()
+        .filter(|k| FLOW_KEYS.contains(&k.as_str()))
+        .count();
+    if flow_like < 2 {
+        return None;
+    }
+    let others = || {
+        keys.iter()
+            .map(String::as_str)
+            .filter(|k| !FLOW_KEYS.contains(k))
+    };
+    let missing: Vec<String> = ["id", "namespace", "tasks"]
+        .into_iter()
+        .filter(|k| !keys.iter().any(|have| have == k))
+        .map(|k| match crate::engine::config::closest(k, others()) {
+            Some(typo) => format!("`{k}` (is `{typo}` a misspelling?)"),
+            None => format!("`{k}`"),
+        })
+        .collect();
+    Some(format!(
+        "looks like a flow but has no {}",
+        missing.join(", no ")
+    ))
+}
+
+/// `s` safe to print on one terminal line: control characters (a newline
+/// could start a CI workflow command such as `::error`, an ESC a terminal
+/// sequence) and bidirectional overrides (which reorder what is shown) are
+/// written as Rust escapes, e.g. `\n`, `\u{1b}`.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_what_a_terminal_or_ci_would_interpret() {
+        assert_eq!(escape("plain `x`: é"), "plain `x`: é");
+        assert_eq!(
+            escape("a\n::error::x\t\u{1b}[31m\u{202e}"),
+            "a\\n::error::x\\t\\u{1b}[31m\\u{202e}"
+        );
+    }
 
     #[test]
     fn paths_are_relative_to_the_current_folder() {

@@ -3,9 +3,26 @@
 use crate::engine::RunResult;
 use std::collections::BTreeMap;
 
-pub fn render(result: &RunResult, dry_run: bool) -> String {
+/// `warnings`: how many the run printed (counted once, by the caller).
+pub fn render(result: &RunResult, dry_run: bool, warnings: usize) -> String {
     let files = result.files.len();
     let flows = result.files.iter().filter(|f| f.is_flow).count();
+    // Flow-like files that are not flows: `-v` says why for each.
+    let skipped = result
+        .files
+        .iter()
+        .filter(|f| super::skip_reason(f).is_some())
+        .count();
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
+    let warnings = if warnings > 0 {
+        format!(", {warnings} {}", plural(warnings, "warning"))
+    } else {
+        String::new()
+    };
     let changed = result.files.iter().filter(|f| f.changed()).count();
     let errors = result.all_errors().count();
     let mut per_codemod: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -26,7 +43,7 @@ pub fn render(result: &RunResult, dry_run: bool) -> String {
     };
     let changed_word = if dry_run { "would change" } else { "changed" };
     format!(
-        "kestra-fix: {files} {}, {flows} {}, {changed} {changed_word}; {findings}; {errors} {}; {:.2}s",
+        "kestra-fix: {files} {}, {flows} {}{skipped}, {changed} {changed_word}; {findings}; {errors} {}{warnings}; {:.2}s",
         plural(files, "file"),
         plural(flows, "flow"),
         plural(errors, "error"),

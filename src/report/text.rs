@@ -1,6 +1,6 @@
 //! Findings for people, one per line, ruff-style.
 
-use super::display_path;
+use super::{display_path, escape};
 use crate::engine::{Finding, RunResult};
 use crate::fix::Applicability;
 use std::fmt::Write;
@@ -12,6 +12,7 @@ pub fn render(result: &RunResult, dry_run: bool, color: bool) -> String {
     let mut out = String::new();
     for (file, finding) in result.findings().filter(|(_, f)| dry_run || !f.fixed) {
         let path = display_path(&file.path);
+        let path = escape(&path);
         let (bold, dim, reset) = if color {
             ("\x1b[1m", "\x1b[2m", "\x1b[0m")
         } else {
@@ -23,7 +24,7 @@ pub fn render(result: &RunResult, dry_run: bool, color: bool) -> String {
             finding.start.line,
             finding.start.col,
             finding.codemod,
-            finding.message,
+            escape(&finding.message),
             status(finding, dry_run)
         );
     }
