@@ -299,7 +299,14 @@ fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> O
     let mut changes: Vec<DataChange> = Vec::new();
     for plan in plans {
         for (path, entry) in &plan.removals {
-            edits.push(edit::remove_entry(text, entry));
+            // The copy the default is written from takes its comments
+            // along; the others' stay where they are.
+            let moved: &[_] = if entry.text_range().contains_range(plan.source.text_range()) {
+                &plan.comments.ranges
+            } else {
+                &[]
+            };
+            edits.push(edit::remove_entry_moving(text, entry, moved));
             changes.push(DataChange::RemoveKey {
                 path: path.clone(),
                 key: plan.key.clone(),

@@ -19,10 +19,10 @@ use crate::kestra::path::DataPath;
 use crate::kestra::properties::has_property;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
-use crate::syntax::edit::{self, node_text_at, Position, TextEdit};
+use crate::syntax::edit::{self, copied_comments, node_text_at, Position, TextEdit};
 use crate::syntax::style::column;
 use crate::syntax::value::Value;
-use crate::syntax::{Style, SyntaxKind};
+use crate::syntax::{Style, SyntaxKind, TextRange};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -113,6 +113,9 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     let mut edits: Vec<TextEdit> = Vec::new();
     let mut changes: Vec<DataChange> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
+    // Comments of the section copied along with a value: they leave with
+    // the section, all others stay where it was.
+    let mut moved: Vec<TextRange> = Vec::new();
     let mut touched = 0usize;
     for inst in &data_instances {
         let matching: Vec<&Written> = written
@@ -176,6 +179,7 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                 match target.mapping.get(key) {
                     None => {
                         let comments = Comments::of(text, &default_entry);
+                        moved.extend(comments.ranges.iter().copied());
                         let body = entry_text(text, key, &default_node, &comments, 0, style.indent);
                         match edit::insert_entry(
                             text,
@@ -198,7 +202,14 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                             problems.push(format!("{path}.{key} is empty"));
                             continue;
                         };
-                        match merge_edits(text, &own_node, &default_node, w.data.forced, &style) {
+                        match merge_edits(
+                            text,
+                            &own_node,
+                            &default_node,
+                            w.data.forced,
+                            &style,
+                            &mut moved,
+                        ) {
                             Ok(e) => edits.extend(e),
                             Err(why) => problems.push(format!("{path}.{key}: {why}")),
                         }
@@ -224,7 +235,7 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         let indent = line.len() - line.trim_start_matches(' ').len();
         (e.range.start(), e.range.end(), std::cmp::Reverse(indent))
     });
-    edits.push(edit::remove_entry(text, &section.entry));
+    edits.push(edit::remove_entry_moving(text, &section.entry, &moved));
     changes.push(DataChange::RemoveKey {
         path: DataPath::root(),
         key: section.key.to_string(),
@@ -344,6 +355,7 @@ fn merge_edits(
     default: &Node,
     forced: bool,
     style: &Style,
+    moved: &mut Vec<TextRange>,
 ) -> Result<Vec<TextEdit>, String> {
     match (own, default) {
         (Node::Mapping(own_map), Node::Mapping(def_map)) => {
@@ -353,18 +365,13 @@ fn merge_edits(
                     return Err("a default entry has no key or value".into());
                 };
                 match own_map.get(&key).and_then(|e| e.value()) {
-                    Some(own_value) => {
-                        edits.extend(merge_edits(text, &own_value, &def_value, forced, style)?)
-                    }
+                    Some(own_value) => edits.extend(merge_edits(
+                        text, &own_value, &def_value, forced, style, moved,
+                    )?),
                     None => {
-                        let body = entry_text(
-                            text,
-                            &key,
-                            &def_value,
-                            &Comments::default(),
-                            0,
-                            style.indent,
-                        );
+                        let comments = Comments::of(text, &entry);
+                        moved.extend(comments.ranges.iter().copied());
+                        let body = entry_text(text, &key, &def_value, &comments, 0, style.indent);
                         edits.push(
                             edit::insert_entry(text, own_map, Position::Last, &body, style)
                                 .map_err(|e| e.to_string())?,
@@ -381,6 +388,7 @@ fn merge_edits(
                     return Err("a default list item is empty".into());
                 };
                 let body = node_text_at(text, value.syntax(), 0);
+                moved.extend(copied_comments(text, value.syntax()));
                 let position = if forced {
                     Position::Last
                 } else {
@@ -395,6 +403,7 @@ fn merge_edits(
         }
         (Node::Scalar(_), Node::Scalar(_)) if forced => {
             let col = column(text, own.text_range().start().into());
+            moved.extend(copied_comments(text, default.syntax()));
             Ok(vec![TextEdit::replace(
                 own.text_range(),
                 node_text_at(text, default.syntax(), col),

@@ -15,9 +15,8 @@ pub use inline::InlinePluginDefaults;
 use crate::kestra::flow::DEFAULTS_KEYS;
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
-use crate::syntax::edit::{block_lines, node_text_at};
-use crate::syntax::style::line_start;
-use crate::syntax::SyntaxKind;
+use crate::syntax::edit::{copied_comments, member_comments, node_text_at};
+use crate::syntax::{SyntaxKind, TextRange};
 
 /// The defaults section as written: its key and its sequence.
 struct Section {
@@ -92,36 +91,53 @@ fn entry_line(
     }
 }
 
-/// The comments that belong to an entry: the comment lines directly above
-/// it and the comment at the end of its own line.
+/// The comments that belong to an entry, placed so that [`entry_text`]
+/// writes each of them once: the comment at the end of its key line stays
+/// there, those inside its value travel with the value's text, every
+/// other one (lines above it, lines between its key and a block value)
+/// goes above the key.
 #[derive(Debug, Clone, Default)]
 struct Comments {
     above: Vec<String>,
     trailing: Option<String>,
+    /// Where every one of them is in the source, for
+    /// [`crate::syntax::edit::remove_entry_moving`].
+    ranges: Vec<TextRange>,
 }
 
 impl Comments {
     fn of(text: &str, entry: &Entry) -> Comments {
-        let trailing = entry
-            .syntax()
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| t.kind() == SyntaxKind::COMMENT)
-            .map(|t| t.text().to_string());
+        let all = member_comments(text, entry.syntax());
         let start = usize::from(entry.text_range().start());
-        let above = block_lines(text, entry.syntax())
-            .map(|r| {
-                text[usize::from(r.start())..line_start(text, start)]
-                    .lines()
-                    .map(|l| l.trim().to_string())
-                    .collect()
-            })
+        let key_line_end = start
+            + text[start..]
+                .find(['\n', '\r'])
+                .unwrap_or(text.len() - start);
+        let copied = entry
+            .value()
+            .map(|v| copied_comments(text, v.syntax()))
             .unwrap_or_default();
-        Comments { above, trailing }
+        let trailing = all
+            .iter()
+            .find(|(r, _)| {
+                let at = usize::from(r.start());
+                at > start && at < key_line_end
+            })
+            .map(|(r, c)| (*r, c.clone()));
+        let above = all
+            .iter()
+            .filter(|(r, _)| Some(*r) != trailing.as_ref().map(|t| t.0) && !copied.contains(r))
+            .map(|(_, c)| c.trim().to_string())
+            .collect();
+        Comments {
+            above,
+            trailing: trailing.map(|(_, c)| c),
+            ranges: all.into_iter().map(|(r, _)| r).collect(),
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.above.is_empty() && self.trailing.is_none()
+        self.ranges.is_empty()
     }
 }
 
