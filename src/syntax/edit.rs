@@ -380,6 +380,9 @@ fn remove_member(text: &str, node: &SyntaxNode, moved: &[TextRange]) -> TextEdit
             let kept = text[..start]
                 .trim_end_matches([' ', '\t', '\n', '\r'])
                 .len();
+            // The last kept line keeps its trailing blanks and line break.
+            let kept =
+                kept + text[kept..].len() - text[kept..].trim_start_matches([' ', '\t']).len();
             let start = kept + newline_len(text, kept);
             // A `|+` scalar before keeps those blank lines as content.
             if start < usize::from(lines.start()) && !in_kept_block_scalar(node, start) {

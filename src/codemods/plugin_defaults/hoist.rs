@@ -358,7 +358,7 @@ fn add_default(
         plans
             .iter()
             .map(|p| {
-                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style.indent);
+                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style);
                 format!("{}{body}", " ".repeat(key_col))
             })
             .collect::<Vec<_>>()

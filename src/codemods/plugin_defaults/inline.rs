@@ -12,14 +12,17 @@ use super::{entry_text, section, Comments, Section};
 use crate::codemods::read_options;
 use crate::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use crate::kestra::defaults::{
-    default_matches, effective, flow_defaults, instances, PluginDefault,
+    default_matches, effective, flow_defaults, instances, Instance, PluginDefault,
 };
-use crate::kestra::flow::PluginInstance;
+use crate::kestra::flow::{PluginInstance, DEFAULTS_KEYS};
 use crate::kestra::path::DataPath;
+use crate::kestra::plugins::canonical_type;
 use crate::kestra::properties::has_property;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
-use crate::syntax::edit::{self, copied_comments, node_text_at, Position, TextEdit};
+use crate::syntax::edit::{
+    self, copied_comments, member_comments, node_text_at, Position, TextEdit,
+};
 use crate::syntax::style::column;
 use crate::syntax::value::Value;
 use crate::syntax::{Style, SyntaxKind, TextRange};
@@ -68,6 +71,17 @@ impl Codemod for InlinePluginDefaults {
         };
         let range = section.entry.text_range();
         let range = section.entry.key_scalar().map_or(range, |k| k.text_range());
+        if DEFAULTS_KEYS
+            .iter()
+            .all(|k| ctx.flow.root().get(k).is_some())
+        {
+            // Which of the two Kestra reads is not pinned down, so there is
+            // no one configuration to write into the instances.
+            return vec![Fix::display_only(
+                range,
+                "`pluginDefaults` and `taskDefaults` are both present, and which one Kestra applies is not certain; merge them into `pluginDefaults` by hand, then run again",
+            )];
+        }
         match plan(ctx, &section) {
             Ok(fix) => vec![fix],
             Err(problems) => {
@@ -180,7 +194,7 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                     None => {
                         let comments = Comments::of(text, &default_entry);
                         moved.extend(comments.ranges.iter().copied());
-                        let body = entry_text(text, key, &default_node, &comments, 0, style.indent);
+                        let body = entry_text(text, key, &default_node, &comments, 0, &style);
                         match edit::insert_entry(
                             text,
                             &target.mapping,
@@ -241,9 +255,10 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         key: section.key.to_string(),
     });
     changes.push(DataChange::SameEffectiveConfig);
+    let never_applied = old_name_misses(&written, &data_instances);
     let message = match touched {
         0 => format!(
-            "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it",
+            "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it{never_applied}",
             section.key
         ),
         1 => format!(
@@ -255,6 +270,11 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
             section.key
         ),
     };
+    let message = if touched == 0 {
+        message
+    } else {
+        format!("{message}{never_applied}")
+    };
     Ok(Fix::new(
         section
             .entry
@@ -265,6 +285,41 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         edits,
         changes,
     ))
+}
+
+/// A note on the defaults that match no instance only because the
+/// instances use old type names: Kestra copies a default from an old name
+/// to the canonical one, never the reverse, so it did not apply in 1.x
+/// either and its removal loses nothing. Empty when there is none.
+fn old_name_misses(written: &[Written], instances: &[Instance]) -> String {
+    let misses: Vec<String> = written
+        .iter()
+        .filter(|w| {
+            !instances
+                .iter()
+                .any(|i| default_matches(&w.data.type_prefix, i.type_name))
+        })
+        .filter_map(|w| {
+            let missed = instances.iter().find(|i| {
+                canonical_type(i.type_name)
+                    .is_some_and(|c| default_matches(&w.data.type_prefix, c))
+            })?;
+            let who = missed
+                .map
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| missed.path.to_string(), |id| format!("`{id}`"));
+            Some(format!(
+                "the `{}` default never applied, not in 1.x either: {who} uses the old type name `{}`, and Kestra copies a default from an old type name to the new one, not the reverse",
+                w.data.type_prefix, missed.type_name
+            ))
+        })
+        .collect();
+    if misses.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", misses.join("; "))
+    }
 }
 
 /// The defaults with the text of their `values`, in section order.
@@ -371,7 +426,7 @@ fn merge_edits(
                     None => {
                         let comments = Comments::of(text, &entry);
                         moved.extend(comments.ranges.iter().copied());
-                        let body = entry_text(text, &key, &def_value, &comments, 0, style.indent);
+                        let body = entry_text(text, &key, &def_value, &comments, 0, &style);
                         edits.push(
                             edit::insert_entry(text, own_map, Position::Last, &body, style)
                                 .map_err(|e| e.to_string())?,
@@ -387,8 +442,23 @@ fn merge_edits(
                 let Some(value) = item.value() else {
                     return Err("a default list item is empty".into());
                 };
-                let body = node_text_at(text, value.syntax(), 0);
-                moved.extend(copied_comments(text, value.syntax()));
+                let mut body = node_text_at(text, value.syntax(), 0);
+                let copied = copied_comments(text, value.syntax());
+                // `- set -e # strict`: the item's end-of-line comment
+                // follows its value.
+                let end = usize::from(value.text_range().end());
+                let line_end = end + text[end..].find(['\n', '\r']).unwrap_or(text.len() - end);
+                let trailing = member_comments(text, item.syntax())
+                    .into_iter()
+                    .find(|(r, _)| {
+                        let at = usize::from(r.start());
+                        !copied.contains(r) && at >= end && at < line_end
+                    });
+                if let Some((r, c)) = trailing {
+                    body = format!("{body} {c}");
+                    moved.push(r);
+                }
+                moved.extend(copied);
                 let position = if forced {
                     Position::Last
                 } else {

@@ -16,7 +16,7 @@ use crate::kestra::flow::DEFAULTS_KEYS;
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{copied_comments, member_comments, node_text_at};
-use crate::syntax::{SyntaxKind, TextRange};
+use crate::syntax::{Style, SyntaxKind, TextRange};
 
 /// The defaults section as written: its key and its sequence.
 struct Section {
@@ -38,15 +38,16 @@ fn section(root: &Mapping) -> Option<Section> {
 
 /// `key: value` as YAML text starting at column 0, for a value copied from
 /// `node` (comments inside it travel along), where the key will sit at
-/// column `key_col` of the text being built and children indent by
-/// `indent`. A trailing comment on the source line comes along too.
+/// column `key_col` of the text being built and children indent as the
+/// file's `style` does. A trailing comment on the source line comes along
+/// too.
 fn entry_text(
     text: &str,
     key: &str,
     node: &Node,
     comments: &Comments,
     key_col: usize,
-    indent: usize,
+    style: &Style,
 ) -> String {
     let above: String = comments
         .above
@@ -61,7 +62,7 @@ fn entry_text(
             node,
             comments.trailing.as_deref(),
             key_col,
-            indent
+            style
         )
     )
 }
@@ -72,16 +73,17 @@ fn entry_line(
     node: &Node,
     trailing_comment: Option<&str>,
     key_col: usize,
-    indent: usize,
+    style: &Style,
 ) -> String {
-    let block = matches!(
-        node.syntax().kind(),
-        SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ
-    );
+    let indent = match node.syntax().kind() {
+        SyntaxKind::BLOCK_MAP => Some(style.indent),
+        SyntaxKind::BLOCK_SEQ => Some(style.seq_indent),
+        _ => None,
+    };
     let comment = trailing_comment
         .map(|c| format!(" {c}"))
         .unwrap_or_default();
-    if block {
+    if let Some(indent) = indent {
         let col = key_col + indent;
         let body = node_text_at(text, node.syntax(), col);
         format!("{key}:{comment}\n{}{body}", " ".repeat(col))
