@@ -426,7 +426,7 @@ fn merge_edits(
                     None => {
                         let comments = Comments::of(text, &entry);
                         moved.extend(comments.ranges.iter().copied());
-                        let body = entry_text(text, &key, &def_value, &comments, 0, &style);
+                        let body = entry_text(text, &key, &def_value, &comments, 0, style);
                         edits.push(
                             edit::insert_entry(text, own_map, Position::Last, &body, style)
                                 .map_err(|e| e.to_string())?,
