@@ -357,3 +357,107 @@ fn removing_an_entry_between_blank_lines_keeps_one_gap() {
     .unwrap();
     assert_eq!(after, "a: 1\n");
 }
+
+fn apply_one(text: &str, e: TextEdit) -> String {
+    let after = edit::apply_edits(text, &[e]).expect("edit applies");
+    assert!(
+        parse(&after).errors().is_empty(),
+        "invalid result:\n{after}"
+    );
+    after
+}
+
+#[test]
+fn removed_entry_comments_stay_unless_moved() {
+    let text = "a: 1\n# about b\nb:  # why b\n  c: 1 # inner\nd: 2\n";
+    let b = entry(&root_map(text), "b");
+    let comments: Vec<String> = edit::member_comments(text, b.syntax())
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(comments, ["# about b", "# why b", "# inner"]);
+    assert_eq!(
+        apply_one(text, edit::remove_entry(text, &b)),
+        "a: 1\n# about b\n# why b\n# inner\nd: 2\n"
+    );
+    let moved: Vec<_> = edit::member_comments(text, b.syntax())
+        .into_iter()
+        .map(|(r, _)| r)
+        .filter(|r| &text[*r] != "# inner")
+        .collect();
+    assert_eq!(
+        apply_one(text, edit::remove_entry_moving(text, &b, &moved)),
+        "a: 1\n# inner\nd: 2\n"
+    );
+}
+
+#[test]
+fn commented_out_lines_of_the_previous_section_are_not_attached() {
+    let text =
+        "tasks:\n  - id: a\n#  - id: old\n  # - id: older\n# defaults\npluginDefaults: []\nx: 1\n";
+    let e = entry(&root_map(text), "pluginDefaults");
+    let comments: Vec<String> = edit::member_comments(text, e.syntax())
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(comments, ["# defaults"]);
+    let moved: Vec<_> = edit::member_comments(text, e.syntax())
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(
+        apply_one(text, edit::remove_entry_moving(text, &e, &moved)),
+        "tasks:\n  - id: a\n#  - id: old\n  # - id: older\nx: 1\n"
+    );
+}
+
+#[test]
+fn removing_the_first_member_of_a_compact_mapping_keeps_its_comment() {
+    let text = "- id: a # first\n  type: t\n";
+    let parsed = parse(text);
+    let Some(Node::Sequence(seq)) = parsed.stream().first_document().unwrap().body() else {
+        panic!()
+    };
+    let Some(Node::Mapping(m)) = seq.items().next().unwrap().value() else {
+        panic!()
+    };
+    let first = m.entries().next().unwrap();
+    assert_eq!(
+        apply_one(text, edit::remove_entry(text, &first)),
+        "- # first\n  type: t\n"
+    );
+}
+
+#[test]
+fn trailing_blanks_stay_on_their_line_when_an_entry_follows() {
+    let text = "task:\n  a: 1  \nnext: 2\n";
+    let map = map_at(&root_map(text), "task");
+    let style = Style::detect(text, &parse(text).syntax());
+    let e = edit::insert_entry(text, &map, Position::Last, "b: 2", &style).unwrap();
+    assert_eq!(apply_one(text, e), "task:\n  a: 1  \n  b: 2\nnext: 2\n");
+    let text = "task:\n  a: 1\n  b: 2 \t\nnext: 2\n";
+    let map = map_at(&root_map(text), "task");
+    let e = edit::remove_entry(text, &entry(&map, "b"));
+    assert_eq!(apply_one(text, e), "task:\n  a: 1\nnext: 2\n");
+}
+
+#[test]
+fn keep_chomped_block_scalars_keep_their_blank_lines() {
+    let text = "task:\n  s: |+\n    x\n\n  t: 1\n";
+    let map = map_at(&root_map(text), "task");
+    let style = Style::detect(text, &parse(text).syntax());
+    // Inserting after `s` (with `t` removed) must go after its blank line.
+    let first = map.entries().next().unwrap();
+    let ins = edit::insert_entry(text, &map, Position::After(&first), "u: 2", &style).unwrap();
+    let after = apply_one(text, ins);
+    assert_eq!(after, "task:\n  s: |+\n    x\n\n  u: 2\n  t: 1\n");
+    let text = "a: |+\n  x\n\nb: 1\n";
+    let after = apply_one(text, edit::remove_entry(text, &entry(&root_map(text), "b")));
+    assert_eq!(data(&after).get("a").unwrap().as_str(), Some("x\n\n"));
+    let text = "task:\n  s: |+\n    x\n\n";
+    let map = map_at(&root_map(text), "task");
+    let e = edit::insert_entry(text, &map, Position::Last, "u: 2", &style).unwrap();
+    let after = apply_one(text, e);
+    let task = data(&after).get("task").unwrap().clone();
+    assert_eq!(task.get("s").unwrap().as_str(), Some("x\n\n"), "{after}");
+}

@@ -99,3 +99,77 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         "the hoist cases must exercise the round trip"
     );
 }
+
+/// Every comment of `text`, trimmed, sorted: a multiset to compare.
+fn comments(text: &str) -> Vec<String> {
+    use kestra_fix::syntax::{parse, SyntaxKind};
+    let mut out: Vec<String> = parse(text)
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == SyntaxKind::COMMENT)
+        .map(|t| t.text().trim().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// What of `before` (a sorted multiset) is missing from `after`.
+fn missing(before: &[String], after: &[String]) -> Vec<String> {
+    let mut after = after.to_vec();
+    let mut gone = Vec::new();
+    for c in before {
+        match after.iter().position(|a| a == c) {
+            Some(i) => {
+                after.swap_remove(i);
+            }
+            None => gone.push(c.clone()),
+        }
+    }
+    gone
+}
+
+#[test]
+fn hoist_then_inline_keeps_every_comment() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "codemods/hoist-plugin-defaults/cases",
+        "codemods/inline-plugin-defaults/cases",
+        "../shared/corpus/kestra-flows",
+    ] {
+        yaml_files(&root.join(dir), &mut files);
+    }
+    let (hoist, inline) = (
+        settings("hoist-plugin-defaults", "1.3"),
+        settings("inline-plugin-defaults", "2.0"),
+    );
+    let verifier = Verifier::default();
+    let (mut changed, mut with_comments) = (0, 0);
+    for file in &files {
+        let original = std::fs::read_to_string(file).unwrap();
+        let before = comments(&original);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flow.yaml");
+        std::fs::write(&path, &original).unwrap();
+        let first = process_file(&path, &hoist, &verifier, true);
+        let second = process_file(&path, &inline, &verifier, true);
+        if first.fixed.is_none() && second.fixed.is_none() {
+            continue;
+        }
+        changed += 1;
+        with_comments += usize::from(!before.is_empty());
+        let after = comments(&std::fs::read_to_string(&path).unwrap());
+        let gone = missing(&before, &after);
+        assert!(
+            gone.is_empty(),
+            "{}: comments lost: {gone:?}",
+            file.display()
+        );
+    }
+    eprintln!("{changed} flows changed, {with_comments} of them with comments");
+    assert!(
+        with_comments >= 10,
+        "the comment check must see commented flows"
+    );
+}

@@ -5,8 +5,10 @@
 //! 1. the deprecated booleans `fetch` / `fetchOne` / `store` become the
 //!    `fetchType` they mean (Kestra 0.19+): always safe, checked against
 //!    the flow's `pluginDefaults`;
-//! 2. `fetchType: FETCH` becomes `STORE`: safe when no expression of the
-//!    flow reads the task's `.rows` / `.row`, unsafe otherwise.
+//! 2. `fetchType: FETCH` becomes `STORE`: always unsafe, since the rows
+//!    leave the execution's outputs (the Outputs tab, the API) even when no
+//!    task reads them; the message names the expressions whose value
+//!    changes.
 //!
 //! Below 0.19 the booleans are the only spelling, so step 2 writes
 //! `store: true` in place of `fetch: true` and step 1 does not exist.
@@ -162,14 +164,36 @@ struct QueryType {
 }
 
 impl QueryType {
-    /// Output properties that are the same whether rows are fetched or
-    /// stored. `Queries` nests one output per statement under `outputs`,
-    /// where no accessor is followed: every read of it counts.
-    fn stable_outputs(self) -> &'static [&'static str] {
-        match (self.family, self.class) {
-            (_, Class::Queries) => &[],
-            (Family::Jdbc, _) => &["size", "uri"],
-            (Family::BigQuery, _) => &["size", "uri", "jobId", "destinationTable"],
+    /// What a read of the task's output at `path` (the accessors after
+    /// the task id; `tag` is the expression it sits in) sees change when
+    /// the rows are stored: nothing for `size`, `uri` and the like; the
+    /// rows for `rows` / `row`; everything for the whole output object.
+    /// `Queries` nests one output per statement (`outputs[0].rows`), whose
+    /// index the reference does not keep, so its accessor is read from the
+    /// expression text.
+    fn read_change(self, task: &str, path: &[String], tag: &str) -> Option<ReadKind> {
+        let field = |name: &str| match name {
+            "rows" | "row" => Some(ReadKind::Rows),
+            _ => None,
+        };
+        match (self.class, path) {
+            (_, []) => Some(ReadKind::Whole),
+            (Class::Queries, [first, ..]) if first == "outputs" => {
+                let accessors = statement_accessors(tag, task);
+                if accessors.is_empty() {
+                    return Some(ReadKind::Whole);
+                }
+                accessors
+                    .iter()
+                    .map(|a| match a {
+                        Some(name) => field(name),
+                        None => Some(ReadKind::Whole),
+                    })
+                    .max()
+                    .flatten()
+            }
+            (Class::Queries, _) => None,
+            (_, [first, ..]) => field(first),
         }
     }
 }
@@ -256,6 +280,58 @@ fn mode_of(config: &Value) -> Result<Mode, &'static str> {
         }
     }
     Ok(config.get("fetchType").map_or(Mode::None, Mode::parse))
+}
+
+/// How a read changes when the rows are stored, mildest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ReadKind {
+    /// `rows` / `row`: gone.
+    Rows,
+    /// The whole output object (`{{ outputs.q }}`, a statement's output of
+    /// `Queries`): loses `rows`, gains `uri`.
+    Whole,
+    /// `outputs[expr]`, a bare `outputs`: any task's outputs.
+    Dynamic,
+}
+
+impl ReadKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ReadKind::Rows => "reads the rows",
+            ReadKind::Whole => "reads the whole output",
+            ReadKind::Dynamic => "reads outputs dynamically",
+        }
+    }
+}
+
+/// The accessor after each `outputs.<task>.outputs[...]` in `tag`: the
+/// field a `Queries` read takes from one statement's output (`None` when
+/// there is none, or it is not a plain name).
+fn statement_accessors(tag: &str, task: &str) -> Vec<Option<String>> {
+    let needle = format!("outputs.{task}.outputs[");
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = tag[from..].find(&needle) {
+        let open = from + i + needle.len();
+        from = open;
+        let Some(close) = tag[open..].find(']').map(|c| open + c + 1) else {
+            out.push(None);
+            break;
+        };
+        let rest = &tag[close..];
+        let name = if let Some(r) = rest.strip_prefix('.') {
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            (end > 0).then(|| r[..end].to_string())
+        } else if let Some(r) = rest.strip_prefix("['").or_else(|| rest.strip_prefix("[\"")) {
+            r.find(['\'', '"']).map(|end| r[..end].to_string())
+        } else {
+            None
+        };
+        out.push(name);
+    }
+    out
 }
 
 /// A Pebble tag of the flow that reads task outputs.
@@ -583,21 +659,20 @@ impl Judge<'_> {
                 ),
             ));
         }
-        let breaking = self.breaking_reads(inst, qt);
+        let changed = self.changed_reads(inst, qt);
         let head = format!(
-            "{}loads every row into the execution context; {spelled} keeps them in internal storage (output `uri`){size_note}",
+            "{}loads every row into the execution context; {spelled} keeps them in internal storage instead{size_note}: the rows leave the execution's outputs (Outputs tab, API) and are only reachable through the stored file (`uri`)",
             self.who(inst)
         );
-        Some(if breaking.is_empty() {
-            let message = format!("{head}; nothing reads its `rows` or `row`");
-            self.fix(inst, range, message, Applicability::Safe, plan)
+        let message = if changed.is_empty() {
+            format!("{head}; no expression of the flow reads the rows")
         } else {
-            let message = format!(
-                "{head}; this breaks what reads the rows: {}",
-                describe(&breaking)
-            );
-            self.fix(inst, range, message, Applicability::Unsafe, plan)
-        })
+            format!(
+                "{head}; this changes what these read: {}",
+                describe(&changed)
+            )
+        };
+        Some(self.fix(inst, range, message, Applicability::Unsafe, plan))
     }
 
     /// `fetchSize: N` for a stored JDBC query that has none.
@@ -654,21 +729,25 @@ impl Judge<'_> {
         format!(", read in batches of `fetchSize: {n}` (option fetch-size)")
     }
 
-    /// The expressions that read what STORE no longer gives.
-    fn breaking_reads(&self, inst: &PluginInstance, qt: QueryType) -> Vec<&Expression> {
+    /// The expressions whose value changes when the rows are stored, and
+    /// how.
+    fn changed_reads(&self, inst: &PluginInstance, qt: QueryType) -> Vec<(&Expression, ReadKind)> {
         let id = inst.id();
-        let stable = qt.stable_outputs();
         self.expressions
             .iter()
-            .filter(|e| {
-                e.refs.iter().any(|r| match r {
-                    Reference::DynamicOutputs => true,
-                    Reference::Output { task, path } => {
-                        Some(task) == id.as_ref()
-                            && !path.first().is_some_and(|p| stable.contains(&p.as_str()))
-                    }
-                    _ => false,
-                })
+            .filter_map(|e| {
+                let kind = e
+                    .refs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Reference::DynamicOutputs => Some(ReadKind::Dynamic),
+                        Reference::Output { task, path } if Some(task) == id.as_ref() => {
+                            qt.read_change(task, path, &e.text)
+                        }
+                        _ => None,
+                    })
+                    .max()?;
+                Some((e, kind))
             })
             .collect()
     }
@@ -702,24 +781,12 @@ impl Judge<'_> {
     }
 }
 
-/// `` `{{ outputs.q.rows }}` (tasks[1].message), ... ``
-fn describe(expressions: &[&Expression]) -> String {
+/// `` `{{ outputs.q.rows }}` (tasks[1].message, reads the rows), ... ``
+fn describe(expressions: &[(&Expression, ReadKind)]) -> String {
     let mut parts: Vec<String> = expressions
         .iter()
         .take(NAMED_EXPRESSIONS)
-        .map(|e| {
-            let dynamic = e.refs.contains(&Reference::DynamicOutputs);
-            format!(
-                "`{}` ({}{})",
-                e.text.trim(),
-                e.at,
-                if dynamic {
-                    ", reads outputs dynamically"
-                } else {
-                    ""
-                }
-            )
-        })
+        .map(|(e, kind)| format!("`{}` ({}, {})", e.text.trim(), e.at, kind.describe()))
         .collect();
     if expressions.len() > NAMED_EXPRESSIONS {
         parts.push(format!(
@@ -787,6 +854,34 @@ mod tests {
         assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Batch"), None);
         assert_eq!(q("io.kestra.plugin.jdbc.h2.Query"), None);
         assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Query.X"), None);
+    }
+
+    #[test]
+    fn only_reads_that_change_count() {
+        let query = query_type("io.kestra.plugin.jdbc.postgresql.Query").unwrap();
+        let queries = query_type("io.kestra.plugin.jdbc.postgresql.Queries").unwrap();
+        let p = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            query.read_change("q", &p(&["rows"]), ""),
+            Some(ReadKind::Rows)
+        );
+        assert_eq!(query.read_change("q", &p(&["uri"]), ""), None);
+        assert_eq!(query.read_change("q", &p(&["size"]), ""), None);
+        assert_eq!(query.read_change("q", &[], ""), Some(ReadKind::Whole));
+        let read = |tag: &str| queries.read_change("m", &p(&["outputs"]), tag);
+        assert_eq!(read("outputs.m.outputs[0].uri"), None);
+        assert_eq!(read("outputs.m.outputs[1]['size'] + 1"), None);
+        assert_eq!(
+            read("outputs.m.outputs[0].rows | length"),
+            Some(ReadKind::Rows)
+        );
+        assert_eq!(
+            read("outputs.m.outputs[0].uri ~ outputs.m.outputs[1].row"),
+            Some(ReadKind::Rows)
+        );
+        assert_eq!(read("outputs.m.outputs[0]"), Some(ReadKind::Whole));
+        assert_eq!(read("outputs.m.outputs | json"), Some(ReadKind::Whole));
+        assert_eq!(queries.read_change("m", &[], ""), Some(ReadKind::Whole));
     }
 
     #[test]

@@ -176,10 +176,49 @@ fn content_end(text: &str, node: &SyntaxNode) -> usize {
     let (start, end) = (start_of(node), end_of(node));
     let slice = &text[start..end];
     let trimmed = slice.trim_end_matches([' ', '\t', '\n', '\r']);
-    let mut pos = start + trimmed.len();
-    // Keep the line break of the last content line inside the range.
-    pos += newline_len(text, pos);
-    pos.min(end).max(start + trimmed.len())
+    let content = start + trimmed.len();
+    // Keep the rest of the last content line (trailing blanks, its line
+    // break) inside the range, so they stay with the line they are on.
+    let blanks = text[content..].len() - text[content..].trim_start_matches([' ', '\t']).len();
+    let nl = newline_len(text, content + blanks);
+    let pos = if nl > 0 {
+        content + blanks + nl
+    } else {
+        content
+    };
+    pos.min(end).max(content)
+}
+
+/// Whether `offset` sits inside (or at the end of) a block scalar with the
+/// keep indicator (`|+`), whose trailing blank lines are part of its value.
+fn in_kept_block_scalar(node: &SyntaxNode, offset: usize) -> bool {
+    let root = node.ancestors().last().unwrap_or_else(|| node.clone());
+    if offset > end_of(&root) {
+        return false;
+    }
+    let at = TextSize::from(offset as u32);
+    root.token_at_offset(at).any(|t| {
+        t.parent_ancestors().any(|a| {
+            a.kind() == SyntaxKind::BLOCK_SCALAR
+                && a.children_with_tokens()
+                    .filter_map(NodeOrToken::into_token)
+                    .any(|h| h.kind() == SyntaxKind::BLOCK_HEADER && h.text().contains('+'))
+        })
+    })
+}
+
+/// Where text can go after `node`'s last line without becoming part of
+/// it: after its content line, or after the blank lines a `|+` scalar at
+/// its end keeps as content.
+fn after_lines(text: &str, node: &SyntaxNode) -> usize {
+    let end = content_end(text, node);
+    if end < end_of(node) && in_kept_block_scalar(node, end) {
+        let full = end_of(node);
+        if newline_len_before(text, full) > 0 {
+            return full;
+        }
+    }
+    end
 }
 
 fn newline_len(text: &str, pos: usize) -> usize {
@@ -203,19 +242,59 @@ fn line_ending_near(text: &str, offset: usize) -> &'static str {
 }
 
 /// Start of the comment lines directly above `offset`'s line (no blank
-/// line between): they document the entry and move or go with it.
+/// line between) that document the entry there and move or go with it:
+/// those written at the entry's own column. A comment at another column,
+/// or one whose text is indented past its `#` (`#  - id: old`, a line
+/// commented out at a deeper level), belongs to what comes before.
 fn attached_comments_start(text: &str, offset: usize) -> usize {
+    let col = column(text, offset);
     let mut start = line_start(text, offset);
     while start > 0 {
         let prev_end = start - newline_len_before(text, start);
         let prev_start = line_start(text, prev_end);
-        let line = text[prev_start..prev_end].trim_start_matches([' ', '\t']);
-        if !line.starts_with('#') {
+        let raw = &text[prev_start..prev_end];
+        let line = raw.trim_start_matches([' ', '\t']);
+        let at_col = raw.len() - line.len() == col;
+        let commented_out = line
+            .strip_prefix('#')
+            .is_some_and(|rest| rest.starts_with("  ") && !rest.trim().is_empty());
+        if !line.starts_with('#') || !at_col || commented_out {
             break;
         }
         start = prev_start;
     }
     start
+}
+
+/// Every comment token in `range` of the tree `node` belongs to.
+fn comments_in(node: &SyntaxNode, range: TextRange) -> Vec<(TextRange, String)> {
+    let root = node.ancestors().last().unwrap_or_else(|| node.clone());
+    root.descendants_with_tokens()
+        .filter_map(NodeOrToken::into_token)
+        .filter(|t| t.kind() == SyntaxKind::COMMENT && range.contains_range(t.text_range()))
+        .map(|t| (t.text_range(), t.text().to_string()))
+        .collect()
+}
+
+/// The ranges of the comments [`node_text_at`] copies along with `node`.
+pub fn copied_comments(text: &str, node: &SyntaxNode) -> Vec<TextRange> {
+    comments_in(node, range(start_of(node), content_end(text, node)))
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// The comments a removal of `node` takes out of the text, in order: its
+/// attached comment lines, the comment at the end of its lines and those
+/// inside it. A caller that copies some of them elsewhere names them (by
+/// range) to [`remove_entry_moving`]; the others stay in the file.
+pub fn member_comments(text: &str, node: &SyntaxNode) -> Vec<(TextRange, String)> {
+    let start = start_of(node);
+    let range = match block_lines(text, node) {
+        Some(lines) => lines,
+        None => range(start, content_end(text, node)),
+    };
+    comments_in(node, range)
 }
 
 /// Whether the line before the one starting at `line_start` is blank.
@@ -254,18 +333,29 @@ pub fn block_lines(text: &str, node: &SyntaxNode) -> Option<TextRange> {
     ))
 }
 
-/// Removes a mapping entry with its own comment lines and line break.
-/// Comments of neighbouring entries and blank separator lines stay.
+/// Removes a mapping entry with its line break. Its comments (the lines
+/// above it, the one at the end of its line, those inside its value) stay
+/// in the file as comment lines at the entry's column: a removal never
+/// deletes a comment. Comments of neighbouring entries and blank separator
+/// lines stay as they are.
 pub fn remove_entry(text: &str, entry: &Entry) -> TextEdit {
-    remove_member(text, entry.syntax())
+    remove_member(text, entry.syntax(), &[])
 }
 
-/// Removes a sequence item with its own comment lines and line break.
+/// [`remove_entry`] for an entry whose comments in `moved` (ranges from
+/// [`member_comments`]) the caller has written elsewhere: those go, the
+/// others stay.
+pub fn remove_entry_moving(text: &str, entry: &Entry, moved: &[TextRange]) -> TextEdit {
+    remove_member(text, entry.syntax(), moved)
+}
+
+/// Removes a sequence item with its line break; its comments stay, as
+/// with [`remove_entry`].
 pub fn remove_item(text: &str, item: &Item) -> TextEdit {
-    remove_member(text, item.syntax())
+    remove_member(text, item.syntax(), &[])
 }
 
-fn remove_member(text: &str, node: &SyntaxNode) -> TextEdit {
+fn remove_member(text: &str, node: &SyntaxNode, moved: &[TextRange]) -> TextEdit {
     let is_flow = matches!(
         node.kind(),
         SyntaxKind::FLOW_MAP_ENTRY | SyntaxKind::FLOW_SEQ_ENTRY
@@ -273,6 +363,14 @@ fn remove_member(text: &str, node: &SyntaxNode) -> TextEdit {
     let next = node.next_sibling().filter(|n| n.kind() == node.kind());
     if is_flow {
         return remove_flow_member(text, node, next);
+    }
+    let kept: Vec<String> = member_comments(text, node)
+        .into_iter()
+        .filter(|(r, _)| !moved.contains(r))
+        .map(|(_, c)| c)
+        .collect();
+    if !kept.is_empty() {
+        return remove_keeping(text, node, next, &kept);
     }
     if let Some(lines) = block_lines(text, node) {
         // The last thing in the file takes the blank lines before it along,
@@ -282,8 +380,12 @@ fn remove_member(text: &str, node: &SyntaxNode) -> TextEdit {
             let kept = text[..start]
                 .trim_end_matches([' ', '\t', '\n', '\r'])
                 .len();
+            // The last kept line keeps its trailing blanks and line break.
+            let kept =
+                kept + text[kept..].len() - text[kept..].trim_start_matches([' ', '\t']).len();
             let start = kept + newline_len(text, kept);
-            if start < usize::from(lines.start()) {
+            // A `|+` scalar before keeps those blank lines as content.
+            if start < usize::from(lines.start()) && !in_kept_block_scalar(node, start) {
                 return TextEdit::delete(range(start, end));
             }
         }
@@ -306,6 +408,42 @@ fn remove_member(text: &str, node: &SyntaxNode) -> TextEdit {
             let end = content_end(text, node);
             let end = end - newline_len_before(text, end);
             TextEdit::delete(range(start_of(node), end))
+        }
+    }
+}
+
+/// The removal of a block member whose comments `kept` stay: they take the
+/// member's place as comment lines at its column.
+fn remove_keeping(
+    text: &str,
+    node: &SyntaxNode,
+    next: Option<SyntaxNode>,
+    kept: &[String],
+) -> TextEdit {
+    let eol = line_ending_near(text, start_of(node));
+    let col = column(text, start_of(node));
+    let pad = " ".repeat(col);
+    if let Some(lines) = block_lines(text, node) {
+        let end = usize::from(lines.end());
+        let mut out: String = kept.iter().map(|c| format!("{pad}{c}{eol}")).collect();
+        if newline_len_before(text, end) == 0 {
+            // The member ended the file without a line break.
+            out.truncate(out.len() - eol.len());
+        }
+        return TextEdit::replace(lines, out);
+    }
+    // First member of a compact collection: the comments take the
+    // indicator's line (`- # note`), the next member moves below them.
+    let joined = kept.join(&format!("{eol}{pad}"));
+    match next {
+        Some(next) => TextEdit::replace(
+            range(start_of(node), start_of(&next)),
+            format!("{joined}{eol}{pad}"),
+        ),
+        None => {
+            let end = content_end(text, node);
+            let end = end - newline_len_before(text, end);
+            TextEdit::replace(range(start_of(node), end), joined)
         }
     }
 }
@@ -427,7 +565,7 @@ fn insert_block_member(
         Position::After(node) => node,
         Position::Last => members.last().cloned().expect("non-empty"),
     };
-    let at = content_end(text, &anchor);
+    let at = after_lines(text, &anchor);
     let ends_line = newline_len_before(text, at) > 0;
     let mut body = String::new();
     if !ends_line {
@@ -507,6 +645,14 @@ pub fn node_text_at(text: &str, node: &SyntaxNode, to_col: usize) -> String {
         .strip_suffix("\r\n")
         .or_else(|| text[start..end].strip_suffix('\n'))
         .unwrap_or(&text[start..end]);
+    // Blanks after the content stay on their line; in a block scalar they
+    // are content.
+    let bare = src.trim_end_matches([' ', '\t']);
+    let in_block = !bare.is_empty()
+        && node
+            .token_at_offset(TextSize::from((start + bare.len() - 1) as u32))
+            .any(|t| t.kind() == SyntaxKind::BLOCK_TEXT);
+    let src = if in_block { src } else { bare };
     let mut out = String::with_capacity(src.len());
     let mut first = true;
     for line in src.split_inclusive('\n') {

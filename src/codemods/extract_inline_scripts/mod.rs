@@ -192,6 +192,14 @@ impl Task<'_> {
         if self.inst.mapping.is_flow() {
             return Err("the task is a flow mapping (`{...}`); extract it by hand".into());
         }
+        if Node::Scalar(self.inst.type_scalar.clone())
+            .properties()
+            .is_some()
+        {
+            // An anchor would rename what its aliases say too; a tag stays
+            // on the new name and changes what the type reads as.
+            return Err("its `type` carries a YAML anchor or tag; extract it by hand".into());
+        }
         if Node::Scalar(self.script.clone()).properties().is_some() {
             return Err("the script carries a YAML anchor or tag; extract it by hand".into());
         }

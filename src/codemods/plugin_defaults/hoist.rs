@@ -294,7 +294,14 @@ fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> O
     let mut changes: Vec<DataChange> = Vec::new();
     for plan in plans {
         for (path, entry) in &plan.removals {
-            edits.push(edit::remove_entry(text, entry));
+            // The copy the default is written from takes its comments
+            // along; the others' stay where they are.
+            let moved: &[_] = if entry.text_range().contains_range(plan.source.text_range()) {
+                &plan.comments.ranges
+            } else {
+                &[]
+            };
+            edits.push(edit::remove_entry_moving(text, entry, moved));
             changes.push(DataChange::RemoveKey {
                 path: path.clone(),
                 key: plan.key.clone(),
@@ -346,7 +353,7 @@ fn add_default(
         plans
             .iter()
             .map(|p| {
-                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style.indent);
+                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style);
                 format!("{}{body}", " ".repeat(key_col))
             })
             .collect::<Vec<_>>()

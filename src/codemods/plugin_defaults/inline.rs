@@ -14,17 +14,20 @@ use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
 };
 use crate::kestra::defaults::{
-    default_matches, effective, flow_defaults, instances, PluginDefault,
+    default_matches, effective, flow_defaults, instances, Instance, PluginDefault,
 };
-use crate::kestra::flow::PluginInstance;
+use crate::kestra::flow::{PluginInstance, DEFAULTS_KEYS};
 use crate::kestra::path::DataPath;
+use crate::kestra::plugins::canonical_type;
 use crate::kestra::properties::has_property;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
-use crate::syntax::edit::{self, node_text_at, Position, TextEdit};
+use crate::syntax::edit::{
+    self, copied_comments, member_comments, node_text_at, Position, TextEdit,
+};
 use crate::syntax::style::column;
 use crate::syntax::value::Value;
-use crate::syntax::{Style, SyntaxKind};
+use crate::syntax::{Style, SyntaxKind, TextRange};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -63,6 +66,17 @@ impl Codemod for InlinePluginDefaults {
         };
         let range = section.entry.text_range();
         let range = section.entry.key_scalar().map_or(range, |k| k.text_range());
+        if DEFAULTS_KEYS
+            .iter()
+            .all(|k| ctx.flow.root().get(k).is_some())
+        {
+            // Which of the two Kestra reads is not pinned down, so there is
+            // no one configuration to write into the instances.
+            return vec![Fix::display_only(
+                range,
+                "`pluginDefaults` and `taskDefaults` are both present, and which one Kestra applies is not certain; merge them into `pluginDefaults` by hand, then run again",
+            )];
+        }
         match plan(ctx, &section) {
             Ok(fix) => vec![fix],
             Err(problems) => {
@@ -108,6 +122,9 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     let mut edits: Vec<TextEdit> = Vec::new();
     let mut changes: Vec<DataChange> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
+    // Comments of the section copied along with a value: they leave with
+    // the section, all others stay where it was.
+    let mut moved: Vec<TextRange> = Vec::new();
     let mut touched = 0usize;
     for inst in &data_instances {
         let matching: Vec<&Written> = written
@@ -171,7 +188,8 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                 match target.mapping.get(key) {
                     None => {
                         let comments = Comments::of(text, &default_entry);
-                        let body = entry_text(text, key, &default_node, &comments, 0, style.indent);
+                        moved.extend(comments.ranges.iter().copied());
+                        let body = entry_text(text, key, &default_node, &comments, 0, &style);
                         match edit::insert_entry(
                             text,
                             &target.mapping,
@@ -193,7 +211,14 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                             problems.push(format!("{path}.{key} is empty"));
                             continue;
                         };
-                        match merge_edits(text, &own_node, &default_node, w.data.forced, &style) {
+                        match merge_edits(
+                            text,
+                            &own_node,
+                            &default_node,
+                            w.data.forced,
+                            &style,
+                            &mut moved,
+                        ) {
                             Ok(e) => edits.extend(e),
                             Err(why) => problems.push(format!("{path}.{key}: {why}")),
                         }
@@ -219,15 +244,16 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         let indent = line.len() - line.trim_start_matches(' ').len();
         (e.range.start(), e.range.end(), std::cmp::Reverse(indent))
     });
-    edits.push(edit::remove_entry(text, &section.entry));
+    edits.push(edit::remove_entry_moving(text, &section.entry, &moved));
     changes.push(DataChange::RemoveKey {
         path: DataPath::root(),
         key: section.key.to_string(),
     });
     changes.push(DataChange::SameEffectiveConfig);
+    let never_applied = old_name_misses(&written, &data_instances);
     let message = match touched {
         0 => format!(
-            "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it",
+            "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it{never_applied}",
             section.key
         ),
         1 => format!(
@@ -239,6 +265,11 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
             section.key
         ),
     };
+    let message = if touched == 0 {
+        message
+    } else {
+        format!("{message}{never_applied}")
+    };
     Ok(Fix::new(
         section
             .entry
@@ -249,6 +280,41 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         edits,
         changes,
     ))
+}
+
+/// A note on the defaults that match no instance only because the
+/// instances use old type names: Kestra copies a default from an old name
+/// to the canonical one, never the reverse, so it did not apply in 1.x
+/// either and its removal loses nothing. Empty when there is none.
+fn old_name_misses(written: &[Written], instances: &[Instance]) -> String {
+    let misses: Vec<String> = written
+        .iter()
+        .filter(|w| {
+            !instances
+                .iter()
+                .any(|i| default_matches(&w.data.type_prefix, i.type_name))
+        })
+        .filter_map(|w| {
+            let missed = instances.iter().find(|i| {
+                canonical_type(i.type_name)
+                    .is_some_and(|c| default_matches(&w.data.type_prefix, c))
+            })?;
+            let who = missed
+                .map
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| missed.path.to_string(), |id| format!("`{id}`"));
+            Some(format!(
+                "the `{}` default never applied, not in 1.x either: {who} uses the old type name `{}`, and Kestra copies a default from an old type name to the new one, not the reverse",
+                w.data.type_prefix, missed.type_name
+            ))
+        })
+        .collect();
+    if misses.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", misses.join("; "))
+    }
 }
 
 /// The defaults with the text of their `values`, in section order.
@@ -339,6 +405,7 @@ fn merge_edits(
     default: &Node,
     forced: bool,
     style: &Style,
+    moved: &mut Vec<TextRange>,
 ) -> Result<Vec<TextEdit>, String> {
     match (own, default) {
         (Node::Mapping(own_map), Node::Mapping(def_map)) => {
@@ -348,18 +415,13 @@ fn merge_edits(
                     return Err("a default entry has no key or value".into());
                 };
                 match own_map.get(&key).and_then(|e| e.value()) {
-                    Some(own_value) => {
-                        edits.extend(merge_edits(text, &own_value, &def_value, forced, style)?)
-                    }
+                    Some(own_value) => edits.extend(merge_edits(
+                        text, &own_value, &def_value, forced, style, moved,
+                    )?),
                     None => {
-                        let body = entry_text(
-                            text,
-                            &key,
-                            &def_value,
-                            &Comments::default(),
-                            0,
-                            style.indent,
-                        );
+                        let comments = Comments::of(text, &entry);
+                        moved.extend(comments.ranges.iter().copied());
+                        let body = entry_text(text, &key, &def_value, &comments, 0, style);
                         edits.push(
                             edit::insert_entry(text, own_map, Position::Last, &body, style)
                                 .map_err(|e| e.to_string())?,
@@ -375,7 +437,23 @@ fn merge_edits(
                 let Some(value) = item.value() else {
                     return Err("a default list item is empty".into());
                 };
-                let body = node_text_at(text, value.syntax(), 0);
+                let mut body = node_text_at(text, value.syntax(), 0);
+                let copied = copied_comments(text, value.syntax());
+                // `- set -e # strict`: the item's end-of-line comment
+                // follows its value.
+                let end = usize::from(value.text_range().end());
+                let line_end = end + text[end..].find(['\n', '\r']).unwrap_or(text.len() - end);
+                let trailing = member_comments(text, item.syntax())
+                    .into_iter()
+                    .find(|(r, _)| {
+                        let at = usize::from(r.start());
+                        !copied.contains(r) && at >= end && at < line_end
+                    });
+                if let Some((r, c)) = trailing {
+                    body = format!("{body} {c}");
+                    moved.push(r);
+                }
+                moved.extend(copied);
                 let position = if forced {
                     Position::Last
                 } else {
@@ -390,6 +468,7 @@ fn merge_edits(
         }
         (Node::Scalar(_), Node::Scalar(_)) if forced => {
             let col = column(text, own.text_range().start().into());
+            moved.extend(copied_comments(text, default.syntax()));
             Ok(vec![TextEdit::replace(
                 own.text_range(),
                 node_text_at(text, default.syntax(), col),

@@ -15,9 +15,8 @@ pub use inline::InlinePluginDefaults;
 use crate::kestra::flow::DEFAULTS_KEYS;
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
-use crate::syntax::edit::{block_lines, node_text_at};
-use crate::syntax::style::line_start;
-use crate::syntax::SyntaxKind;
+use crate::syntax::edit::{copied_comments, member_comments, node_text_at};
+use crate::syntax::{Style, SyntaxKind, TextRange};
 
 /// The defaults section as written: its key and its sequence.
 struct Section {
@@ -39,15 +38,16 @@ fn section(root: &Mapping) -> Option<Section> {
 
 /// `key: value` as YAML text starting at column 0, for a value copied from
 /// `node` (comments inside it travel along), where the key will sit at
-/// column `key_col` of the text being built and children indent by
-/// `indent`. A trailing comment on the source line comes along too.
+/// column `key_col` of the text being built and children indent as the
+/// file's `style` does. A trailing comment on the source line comes along
+/// too.
 fn entry_text(
     text: &str,
     key: &str,
     node: &Node,
     comments: &Comments,
     key_col: usize,
-    indent: usize,
+    style: &Style,
 ) -> String {
     let above: String = comments
         .above
@@ -62,7 +62,7 @@ fn entry_text(
             node,
             comments.trailing.as_deref(),
             key_col,
-            indent
+            style
         )
     )
 }
@@ -73,16 +73,17 @@ fn entry_line(
     node: &Node,
     trailing_comment: Option<&str>,
     key_col: usize,
-    indent: usize,
+    style: &Style,
 ) -> String {
-    let block = matches!(
-        node.syntax().kind(),
-        SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ
-    );
+    let indent = match node.syntax().kind() {
+        SyntaxKind::BLOCK_MAP => Some(style.indent),
+        SyntaxKind::BLOCK_SEQ => Some(style.seq_indent),
+        _ => None,
+    };
     let comment = trailing_comment
         .map(|c| format!(" {c}"))
         .unwrap_or_default();
-    if block {
+    if let Some(indent) = indent {
         let col = key_col + indent;
         let body = node_text_at(text, node.syntax(), col);
         format!("{key}:{comment}\n{}{body}", " ".repeat(col))
@@ -92,36 +93,53 @@ fn entry_line(
     }
 }
 
-/// The comments that belong to an entry: the comment lines directly above
-/// it and the comment at the end of its own line.
+/// The comments that belong to an entry, placed so that [`entry_text`]
+/// writes each of them once: the comment at the end of its key line stays
+/// there, those inside its value travel with the value's text, every
+/// other one (lines above it, lines between its key and a block value)
+/// goes above the key.
 #[derive(Debug, Clone, Default)]
 struct Comments {
     above: Vec<String>,
     trailing: Option<String>,
+    /// Where every one of them is in the source, for
+    /// [`crate::syntax::edit::remove_entry_moving`].
+    ranges: Vec<TextRange>,
 }
 
 impl Comments {
     fn of(text: &str, entry: &Entry) -> Comments {
-        let trailing = entry
-            .syntax()
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| t.kind() == SyntaxKind::COMMENT)
-            .map(|t| t.text().to_string());
+        let all = member_comments(text, entry.syntax());
         let start = usize::from(entry.text_range().start());
-        let above = block_lines(text, entry.syntax())
-            .map(|r| {
-                text[usize::from(r.start())..line_start(text, start)]
-                    .lines()
-                    .map(|l| l.trim().to_string())
-                    .collect()
-            })
+        let key_line_end = start
+            + text[start..]
+                .find(['\n', '\r'])
+                .unwrap_or(text.len() - start);
+        let copied = entry
+            .value()
+            .map(|v| copied_comments(text, v.syntax()))
             .unwrap_or_default();
-        Comments { above, trailing }
+        let trailing = all
+            .iter()
+            .find(|(r, _)| {
+                let at = usize::from(r.start());
+                at > start && at < key_line_end
+            })
+            .map(|(r, c)| (*r, c.clone()));
+        let above = all
+            .iter()
+            .filter(|(r, _)| Some(*r) != trailing.as_ref().map(|t| t.0) && !copied.contains(r))
+            .map(|(_, c)| c.trim().to_string())
+            .collect();
+        Comments {
+            above,
+            trailing: trailing.map(|(_, c)| c),
+            ranges: all.into_iter().map(|(r, _)| r).collect(),
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.above.is_empty() && self.trailing.is_none()
+        self.ranges.is_empty()
     }
 }
 
