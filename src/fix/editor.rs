@@ -358,7 +358,20 @@ impl<'a> Editor<'a> {
                     trailing,
                 },
             )?;
-            e.remove_key(from, key)
+            // Every comment of the entry went along with it.
+            let moved: Vec<TextRange> = edit::member_comments(e.text, entry.syntax())
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            let removal = edit::remove_entry_moving(e.text, &entry, &moved);
+            e.push(
+                from,
+                vec![removal],
+                vec![DataChange::RemoveKey {
+                    path: from.clone(),
+                    key: key.into(),
+                }],
+            )
         })
     }
 
