@@ -163,19 +163,23 @@ pub fn run() -> ExitCode {
 
 fn list(target: KestraVersion) -> u8 {
     let all = codemods::all();
-    let width = all.iter().map(|c| c.name().len()).max().unwrap_or(0);
+    let width = all.iter().map(|c| c.name().len()).max().unwrap_or(0) + 2;
     println!(
         "{:width$}  {:16}  {:7}  SUMMARY",
-        "NAME", "SAFETY", "DEFAULT"
+        "FAMILY / NAME", "SAFETY", "DEFAULT"
     );
-    for c in all {
-        let on = if c.default_on(target) { "on" } else { "off" };
-        println!(
-            "{:width$}  {:16}  {on:7}  {}",
-            c.name(),
-            c.safety().to_string(),
-            c.summary()
-        );
+    for family in codemods::Family::ALL {
+        println!("{family}");
+        for c in codemods::in_family(family) {
+            let on = if c.default_on(target) { "on" } else { "off" };
+            println!(
+                "  {:w$}  {:16}  {on:7}  {}",
+                c.name(),
+                c.safety().to_string(),
+                c.summary(),
+                w = width - 2
+            );
+        }
     }
     EXIT_CLEAN
 }

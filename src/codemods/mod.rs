@@ -97,7 +97,9 @@ impl FlowContext<'_> {
     /// the running codemod. The engine drops suppressed fixes anyway; a
     /// codemod asks when one suppressed node changes how it judges others.
     pub fn is_suppressed(&self, offset: TextSize) -> bool {
-        self.suppressions.covers(self.codemod, offset)
+        let family = by_name(self.codemod).map_or("", |c| c.family().name());
+        self.suppressions
+            .covers_any(&[self.codemod, family], offset)
     }
 
     /// The file's line ending, for edits that insert lines.

@@ -9,7 +9,7 @@
 //! ```
 
 use super::error::{Error, ErrorKind};
-use crate::codemods::{self, Codemod};
+use crate::codemods::{self, Codemod, Family};
 use crate::kestra::KestraVersion;
 use crate::syntax::{LineCol, LineIndex, TextSize};
 use std::collections::{BTreeMap, HashMap};
@@ -88,11 +88,30 @@ impl Settings {
             })
             .filter(|c| !is(c, &ignored))
             .collect::<Vec<_>>();
+        let mut selected = selected;
         for (a, b) in codemods::OPPOSITES {
-            if selected.iter().any(|c| c.name() == *a) && selected.iter().any(|c| c.name() == *b) {
-                return Err(format!(
-                    "`{a}` and `{b}` undo each other: select one of them (`--target-version` picks the right one by default)"
-                ));
+            let both = [a, b].map(|n| selected.iter().any(|c| c.name() == *n));
+            if both != [true, true] {
+                continue;
+            }
+            // A family selector brings in both sides of a pair: a side
+            // named outright wins, else the target version decides.
+            let named = |n: &str| select.is_some_and(|s| s.iter().any(|x| x == n));
+            let off = match (named(a), named(b)) {
+                (true, false) => Some(b),
+                (false, true) => Some(a),
+                (false, false) => [a, b]
+                    .into_iter()
+                    .find(|n| codemods::by_name(n).is_some_and(|c| !c.default_on(target_version))),
+                (true, true) => None,
+            };
+            match off {
+                Some(off) => selected.retain(|c| c.name() != *off),
+                None => {
+                    return Err(format!(
+                        "`{a}` and `{b}` undo each other: select one of them (`--target-version` picks the right one by default)"
+                    ))
+                }
             }
         }
         Ok(Settings {
@@ -125,13 +144,20 @@ pub struct UnknownName {
 /// are resolved: family names (several codemods under one name) belong
 /// here, beside the codemods' own.
 pub fn codemods_named(name: &str) -> Result<Vec<&'static dyn Codemod>, UnknownName> {
-    match codemods::by_name(name) {
-        Some(c) => Ok(vec![c]),
-        None => Err(UnknownName {
-            name: name.to_string(),
-            suggestion: closest(name, codemods::all().iter().map(|c| c.name())),
-        }),
+    if let Some(c) = codemods::by_name(name) {
+        return Ok(vec![c]);
     }
+    if let Some(family) = Family::by_name(name) {
+        return Ok(codemods::in_family(family).collect());
+    }
+    let names = codemods::all()
+        .iter()
+        .map(|c| c.name())
+        .chain(Family::ALL.iter().map(|f| f.name()));
+    Err(UnknownName {
+        name: name.to_string(),
+        suggestion: closest(name, names),
+    })
 }
 
 /// `clap` value parser for `--select`/`--ignore`: a usage error, with a
@@ -453,5 +479,41 @@ mod tests {
         );
         assert_eq!(closest("lsit", ["list", "explain", "debug"]), Some("list"));
         assert_eq!(closest("docs", ["list", "explain", "debug"]), None);
+    }
+
+    #[test]
+    fn family_names_select_their_codemods_and_the_target_settles_opposites() {
+        let names = |s: &Settings| s.codemods.iter().map(|c| c.name()).collect::<Vec<_>>();
+        let with = |select: &[&str], target: KestraVersion| Overrides {
+            select: Some(select.iter().map(|s| s.to_string()).collect()),
+            target_version: Some(target),
+            ..Overrides::default()
+        };
+        let v2 = KestraVersion::new(2, 0);
+        let s = Settings::resolve(&Config::default(), &with(&["migrate-2.0"], v2)).unwrap();
+        assert_eq!(names(&s), ["inline-plugin-defaults"]);
+        // Both families hold one side of hoist/inline: the target picks.
+        let both = ["best-practice", "migrate-2.0"];
+        let s = Settings::resolve(&Config::default(), &with(&both, v2)).unwrap();
+        assert!(names(&s).contains(&"inline-plugin-defaults"));
+        assert!(!names(&s).contains(&"hoist-plugin-defaults"));
+        let s =
+            Settings::resolve(&Config::default(), &with(&both, KestraVersion::DEFAULT)).unwrap();
+        assert!(names(&s).contains(&"hoist-plugin-defaults"));
+        assert!(!names(&s).contains(&"inline-plugin-defaults"));
+        // A name given outright wins over its family's opposite.
+        let s = Settings::resolve(
+            &Config::default(),
+            &with(&["hoist-plugin-defaults", "migrate-2.0"], v2),
+        )
+        .unwrap();
+        assert_eq!(names(&s), ["hoist-plugin-defaults"]);
+        assert!(Settings::resolve(
+            &Config::default(),
+            &with(&["hoist-plugin-defaults", "inline-plugin-defaults"], v2)
+        )
+        .is_err());
+        let e = codemods_named("migrate-2.1").err().unwrap();
+        assert_eq!(e.suggestion, Some("migrate-2.0"));
     }
 }

@@ -384,7 +384,10 @@ fn fix_text(
                 codemod
                     .run(&ctx)
                     .into_iter()
-                    .filter(|f| !suppressions.covers(codemod.name(), f.range.start()))
+                    .filter(|f| {
+                        !suppressions
+                            .covers_any(&[codemod.name(), codemod.family().name()], f.range.start())
+                    })
                     .map(|fix| Candidate {
                         codemod: codemod.name(),
                         fix,
@@ -493,8 +496,13 @@ fn fix_text(
     findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
     let suppression_notes = suppressions_used.map_or_else(Vec::new, |s| {
         s.notes(
-            |name| crate::codemods::by_name(name).is_some(),
-            |name| settings.codemods.iter().any(|c| c.name() == name),
+            |name| super::config::codemods_named(name).is_ok(),
+            |name| {
+                settings
+                    .codemods
+                    .iter()
+                    .any(|c| c.name() == name || c.family().name() == name)
+            },
         )
     });
     Ok(Outcome {

@@ -167,6 +167,12 @@ impl Suppressions {
     /// Whether a directive covers `codemod` at `offset`; every directive
     /// that does is marked used.
     pub fn covers(&self, codemod: &str, offset: TextSize) -> bool {
+        self.covers_any(&[codemod], offset)
+    }
+
+    /// [`Suppressions::covers`] for a codemod known by several names (its
+    /// own and its family's).
+    pub fn covers_any(&self, names: &[&str], offset: TextSize) -> bool {
         let mut covered = false;
         for line in &self.lines {
             if !line.range.contains_inclusive(offset) {
@@ -174,7 +180,7 @@ impl Suppressions {
             }
             let hit = match &line.names {
                 None => Some(0),
-                Some(names) => names.iter().position(|n| n == codemod),
+                Some(written) => written.iter().position(|n| names.contains(&n.as_str())),
             };
             if let Some(i) = hit {
                 line.hits[i].store(true, Ordering::Relaxed);
@@ -312,6 +318,9 @@ mod tests {
         assert!(!s.covers("y", a_type));
         assert!(!s.covers("x", b_type));
         assert!(!s.file());
+        // A family name covers every codemod of the family.
+        assert!(s.covers_any(&["y", "x"], a_type));
+        assert!(!s.covers_any(&["y", "z"], a_type));
     }
 
     #[test]
