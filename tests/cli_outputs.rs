@@ -141,9 +141,15 @@ fn list_explain_and_help() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.lines()
-            .any(|l| l.starts_with("migrate-renamed-types") && l.contains(" on ")),
+            .any(|l| l.starts_with("  migrate-renamed-types") && l.contains(" on ")),
         "{text}"
     );
+    // Codemods are listed under their family.
+    let families: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with("FAMILY"))
+        .collect();
+    assert_eq!(families, ["best-practice", "deprecated", "migrate-2.0"]);
     let out = kestra_fix(dir.path())
         .args(["list", "--target-version", "0.16"])
         .output()
