@@ -18,7 +18,7 @@
 //! Kestra's PluginDefaultService applies defaults to every map with a
 //! `type`, data included; [`super::defaults`] models that on decoded data.
 
-use super::catalog::Catalog;
+use super::catalog::{Answer, Catalog, PluginType};
 use super::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Scalar, Sequence};
 use crate::syntax::Parse;
@@ -220,14 +220,13 @@ impl PluginInstance {
     }
 }
 
-/// Whether `key` of an instance of `type_name` holds plugins.
-fn holds_plugins(type_name: &str, key: &str) -> bool {
-    let catalog = Catalog::builtin();
-    let core = || catalog.core_plugin_props().iter().any(|p| p == key);
-    match catalog.get(type_name) {
+/// Whether `key` of an instance of type `ty` (`None`: a type the catalog
+/// does not know) holds plugins.
+fn holds_plugins(catalog: &Catalog, ty: Option<&PluginType>, key: &str) -> bool {
+    match ty {
         Some(t) if t.holds_plugins(key) => true,
-        Some(t) if t.props().binary_search_by(|p| p.as_str().cmp(key)).is_ok() => false,
-        _ => core(),
+        Some(t) if t.has_property(key) == Answer::Yes => false,
+        _ => catalog.core_plugin_props().iter().any(|p| p == key),
     }
 }
 
@@ -237,16 +236,15 @@ fn walk_plugins(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<Plug
     match node {
         Node::Mapping(m) => {
             let instance = PluginInstance::new(m.clone(), path.clone(), anchored);
-            let type_name = instance.as_ref().map(|i| i.type_name.clone());
+            let catalog = Catalog::builtin();
+            // `Some(ty)` for an instance; `None` for a container.
+            let ty = instance.as_ref().map(|i| catalog.get(&i.type_name));
             out.extend(instance);
             for entry in m.entries() {
                 let (Some(key), Some(value)) = (entry.key_text(), entry.value()) else {
                     continue;
                 };
-                if type_name
-                    .as_deref()
-                    .is_some_and(|t| !holds_plugins(t, &key))
-                {
+                if ty.is_some_and(|t| !holds_plugins(catalog, t, &key)) {
                     continue;
                 }
                 let child_anchored = anchored || has_anchor(&Some(value.clone()));
