@@ -1,11 +1,24 @@
 //! The flow view and the plugin-instance walker.
 //!
 //! Kestra nests plugins in many shapes (`tasks`, `then`/`else`, Switch
-//! `cases`, Dag `tasks[].task`, `taskRunner`, `triggers[].conditions`, ...).
-//! Rather than list them, the walker treats every mapping with a scalar
-//! `type` as a plugin instance, which is also how Kestra's
-//! `PluginDefaultService` finds what defaults apply to.
+//! `cases`, Dag `tasks[].task`, `taskRunner`, `triggers[].conditions`, ...),
+//! and plugin properties also hold data that merely looks like a plugin: a
+//! Subflow's `inputs`, a task's `labels`, `OutputValues.values`,
+//! `ForEach.values`, `kv.Set.value` are handed to the child flow or the
+//! execution as written. So the walker descends only where the plugin
+//! catalog says a property holds plugins; there, every mapping with a scalar
+//! `type` is a plugin instance, and a mapping without one is a container of
+//! them (Switch `cases`, Dag `{task, dependsOn}`, a 1.x listener).
+//!
+//! For a type the catalog does not know, and for a property the catalog
+//! does not list for its type (a 1.x trigger's `conditions`, a property of
+//! an incomplete class), the walker descends into the properties Kestra's
+//! core containers use for plugins ([`Catalog::core_plugin_props`]).
+//!
+//! Kestra's PluginDefaultService applies defaults to every map with a
+//! `type`, data included; [`super::defaults`] models that on decoded data.
 
+use super::catalog::{Answer, Catalog, PluginType};
 use super::path::DataPath;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Scalar, Sequence};
 use crate::syntax::Parse;
@@ -16,6 +29,18 @@ use std::sync::OnceLock;
 /// is a value the flow reads (`vars.x.type`), so renaming it would change
 /// what the flow computes.
 pub const DATA_SECTIONS: &[&str] = &["variables", "inputs", "outputs", "labels"];
+
+/// The top-level keys that hold plugins: `Flow` is no plugin, so the
+/// catalog does not describe it. `listeners` (each with `conditions` and
+/// `tasks`) is a field of early Kestra flows.
+pub const PLUGIN_SECTIONS: &[&str] = &[
+    "tasks",
+    "errors",
+    "finally",
+    "afterExecution",
+    "triggers",
+    "listeners",
+];
 
 /// The keys that hold flow-level plugin defaults (`taskDefaults` is the
 /// pre-0.15 name Kestra still reads).
@@ -97,8 +122,9 @@ impl Flow {
         DEFAULTS_KEYS.iter().find_map(|k| self.root.get(k))
     }
 
-    /// Every plugin instance outside the defaults and data sections, in
-    /// document order, nested ones after their parent.
+    /// Every plugin instance (tasks, triggers, conditions, task runners, ...)
+    /// in the flow's plugin sections, in document order, nested ones after
+    /// their parent; data that looks like a plugin is not one.
     pub fn plugin_instances(&self) -> Vec<PluginInstance> {
         self.instances().to_vec()
     }
@@ -114,12 +140,12 @@ impl Flow {
             let Some(key) = entry.key_text() else {
                 continue;
             };
-            if DATA_SECTIONS.contains(&key.as_str()) || DEFAULTS_KEYS.contains(&key.as_str()) {
+            if !PLUGIN_SECTIONS.contains(&key.as_str()) {
                 continue;
             }
             if let Some(value) = entry.value() {
                 let anchored = value.properties().is_some_and(|p| p.anchor().is_some());
-                walk(&value, &DataPath::root().key(key), anchored, &mut out);
+                walk_plugins(&value, &DataPath::root().key(key), anchored, &mut out);
             }
         }
         out
@@ -194,18 +220,35 @@ impl PluginInstance {
     }
 }
 
-fn walk(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<PluginInstance>) {
+/// Whether `key` of an instance of type `ty` (`None`: a type the catalog
+/// does not know) holds plugins.
+fn holds_plugins(catalog: &Catalog, ty: Option<&PluginType>, key: &str) -> bool {
+    match ty {
+        Some(t) if t.holds_plugins(key) => true,
+        Some(t) if t.has_property(key) == Answer::Yes => false,
+        _ => catalog.core_plugin_props().iter().any(|p| p == key),
+    }
+}
+
+/// `node` sits where Kestra expects plugins: a mapping with a `type` is an
+/// instance, anything else a container of them.
+fn walk_plugins(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<PluginInstance>) {
     match node {
         Node::Mapping(m) => {
-            if let Some(inst) = PluginInstance::new(m.clone(), path.clone(), anchored) {
-                out.push(inst);
-            }
+            let instance = PluginInstance::new(m.clone(), path.clone(), anchored);
+            let catalog = Catalog::builtin();
+            // `Some(ty)` for an instance; `None` for a container.
+            let ty = instance.as_ref().map(|i| catalog.get(&i.type_name));
+            out.extend(instance);
             for entry in m.entries() {
                 let (Some(key), Some(value)) = (entry.key_text(), entry.value()) else {
                     continue;
                 };
+                if ty.is_some_and(|t| !holds_plugins(catalog, t, &key)) {
+                    continue;
+                }
                 let child_anchored = anchored || has_anchor(&Some(value.clone()));
-                walk(&value, &path.key(key), child_anchored, out);
+                walk_plugins(&value, &path.key(key), child_anchored, out);
             }
         }
         Node::Sequence(s) => {
@@ -213,12 +256,12 @@ fn walk(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<PluginInstan
                 let item_path = path.index(i);
                 if let Some(value) = item.value() {
                     let child_anchored = anchored || has_anchor(&Some(value.clone()));
-                    walk(&value, &item_path, child_anchored, out);
+                    walk_plugins(&value, &item_path, child_anchored, out);
                 } else if let Some(pair) = item.flow_pair() {
-                    // `[type: x]`: a one-pair mapping written inside a flow
-                    // sequence; it is data at `path[i]` like any mapping.
+                    // `[k: v]`: a one-pair mapping written inside a flow
+                    // sequence, without a `type`: a container.
                     if let (Some(key), Some(value)) = (pair.key_text(), pair.value()) {
-                        walk(&value, &item_path.key(key), anchored, out);
+                        walk_plugins(&value, &item_path.key(key), anchored, out);
                     }
                 }
             }
@@ -296,6 +339,85 @@ triggers:
             .map(|i| i.path.to_string())
             .collect();
         assert_eq!(defaults, ["taskDefaults[0]"]);
+    }
+
+    fn found(text: &str) -> Vec<String> {
+        let flow = Flow::cast(&parse(text)).expect("a flow");
+        flow.plugin_instances()
+            .iter()
+            .map(|i| format!("{} {}", i.path, i.type_name))
+            .collect()
+    }
+
+    #[test]
+    fn data_that_looks_like_a_plugin_is_not_one() {
+        let text = "\
+id: f
+namespace: n
+tasks:
+  - id: call
+    type: io.kestra.core.tasks.flows.Flow
+    inputs: {step: {type: io.kestra.core.tasks.log.Log}}
+    labels: {type: x}
+    retry: {type: constant, interval: PT1S, maxAttempt: 2}
+  - id: out
+    type: io.kestra.plugin.core.output.OutputValues
+    values: {v: {type: x}}
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [{type: x}]
+    tasks: [{id: a, type: x.A}]
+  - id: kv
+    type: io.kestra.plugin.core.kv.Set
+    value: {type: x}
+sla:
+  - {id: s, type: MAX_DURATION}
+";
+        assert_eq!(
+            found(text),
+            [
+                "tasks[0] io.kestra.core.tasks.flows.Flow",
+                "tasks[1] io.kestra.plugin.core.output.OutputValues",
+                "tasks[2] io.kestra.plugin.core.flow.ForEach",
+                "tasks[2].tasks[0] x.A",
+                "tasks[3] io.kestra.plugin.core.kv.Set",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_types_and_names_fall_back_to_core_container_props() {
+        let text = "\
+id: f
+namespace: n
+tasks:
+  - id: w
+    type: com.acme.Wrapper
+    payload: {type: x}
+    then: [{id: a, type: x.A}]
+  - id: s
+    type: io.kestra.plugin.core.flow.Sequential
+    taskRunner: {type: x}
+listeners:
+  - conditions: [{type: x.C}]
+    tasks: [{id: b, type: x.B}]
+triggers:
+  - id: t
+    type: io.kestra.plugin.core.trigger.Schedule
+    conditions: [{type: x.D}]
+";
+        assert_eq!(
+            found(text),
+            [
+                "tasks[0] com.acme.Wrapper",
+                "tasks[0].then[0] x.A",
+                "tasks[1] io.kestra.plugin.core.flow.Sequential",
+                "listeners[0].conditions[0] x.C",
+                "listeners[0].tasks[0] x.B",
+                "triggers[0] io.kestra.plugin.core.trigger.Schedule",
+                "triggers[0].conditions[0] x.D",
+            ]
+        );
     }
 
     #[test]

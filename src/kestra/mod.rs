@@ -1,8 +1,10 @@
 //! Views of Kestra flows over the syntax tree and decoded data: flows and
-//! plugin instances, type aliases, Pebble references, pluginDefaults.
+//! plugin instances, the plugin catalog, type aliases, Pebble references,
+//! pluginDefaults.
 //!
 //! Nothing here owns the tree: every view is a handle on syntax nodes.
 
+pub mod catalog;
 pub mod defaults;
 pub mod flow;
 pub mod ids;
