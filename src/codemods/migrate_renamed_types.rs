@@ -10,18 +10,19 @@
 //! that change a set become unsafe, and the rest are checked again without
 //! them until the safe set is stable.
 
-use super::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
-};
+use super::table::{Action, Row, Table, TypeMatch};
+use super::{Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Safety};
 use crate::codemods::read_options;
+use crate::fix::editor::Editor;
+use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
-use crate::kestra::plugins::canonical_type;
+use crate::kestra::plugins::aliases;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::AstNode;
-use crate::syntax::edit::{self, TextEdit};
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 pub struct MigrateRenamedTypes;
 
@@ -64,29 +65,30 @@ impl Codemod for MigrateRenamedTypes {
             .map(|d| (true, d))
             .chain(instances.iter().map(|i| (false, i)))
         {
-            let Some(new) = canonical_type(&inst.type_name) else {
+            let Some(row) = RENAMES.matching(inst, None).next() else {
+                continue;
+            };
+            let Action::RenameType { to: new, .. } = &row.action else {
                 continue;
             };
             if ctx.is_suppressed(inst.type_range().start()) {
                 continue;
             }
-            let old = &inst.type_name;
-            let edit = if inst.anchored {
-                Err("it sits under a YAML anchor, so its aliases would change too")
-            } else {
-                Ok(edit::replace_scalar(ctx.text, &inst.type_scalar, new))
-            };
-            match edit {
-                Ok(edit) => renames.push(Rename {
+            match row.plan(ctx, inst) {
+                Ok(Some(editor)) => renames.push(Rename {
                     inst,
                     is_default,
                     new,
-                    edit,
+                    editor,
                     unsafe_reason: None,
                 }),
+                Ok(None) => {}
                 Err(why) => fixes.push(Fix::display_only(
                     inst.type_range(),
-                    format!("`{old}` is an old name of `{new}`; rename it by hand: {why}"),
+                    format!(
+                        "`{}` is an old name of `{new}`; rename it by hand: {why}",
+                        inst.type_name
+                    ),
                 )),
             }
         }
@@ -112,24 +114,39 @@ impl Codemod for MigrateRenamedTypes {
                     ),
                 ),
             };
-            fixes.push(Fix::new(
-                r.inst.type_range(),
-                message,
-                applicability,
-                vec![r.edit],
-                vec![DataChange::set_string(r.inst.path.key("type"), r.new)],
-            ));
+            fixes.push(
+                r.editor
+                    .into_fix(r.inst.type_range(), message, applicability),
+            );
         }
         fixes.extend(rename_task_defaults(ctx));
         fixes
     }
 }
 
+/// Kestra's alias table as rename rows (`data/aliases.tsv`, read once by
+/// [`crate::kestra::plugins`]).
+static RENAMES: LazyLock<Table> = LazyLock::new(|| {
+    Table::new(
+        aliases()
+            .into_iter()
+            .map(|(old, new)| Row {
+                types: TypeMatch::Exact(old.to_string()),
+                when: None,
+                action: Action::RenameType {
+                    to: new.to_string(),
+                    properties: Vec::new(),
+                },
+            })
+            .collect(),
+    )
+});
+
 struct Rename<'a> {
     inst: &'a PluginInstance,
     is_default: bool,
-    new: &'static str,
-    edit: TextEdit,
+    new: &'a str,
+    editor: Editor<'a>,
     unsafe_reason: Option<String>,
 }
 
@@ -204,28 +221,20 @@ fn judge_against_defaults(
 
 /// `taskDefaults:` -> `pluginDefaults:`; with both present, a finding only.
 fn rename_task_defaults(ctx: &FlowContext) -> Option<Fix> {
-    let root = ctx.flow.root();
-    let entry = root.get("taskDefaults")?;
-    let key = entry.key_scalar()?;
-    let range = key.syntax().text_range();
-    if root.get("pluginDefaults").is_some() {
-        return Some(Fix::display_only(
-            range,
-            "`taskDefaults` is the old name of `pluginDefaults`, and both are set: merge them by hand",
-        ));
-    }
-    let edit = edit::replace_scalar(ctx.text, &key, "pluginDefaults");
-    Some(Fix::new(
-        range,
-        "`taskDefaults` is the old name of `pluginDefaults`",
-        Applicability::Safe,
-        vec![edit],
-        vec![DataChange::RenameKey {
-            path: DataPath::root(),
-            from: "taskDefaults".into(),
-            to: "pluginDefaults".into(),
-        }],
-    ))
+    let entry = ctx.flow.root().get("taskDefaults")?;
+    let range = entry.key_scalar()?.syntax().text_range();
+    let mut editor = ctx.editor();
+    let message = "`taskDefaults` is the old name of `pluginDefaults`";
+    Some(
+        match editor.rename_key(&DataPath::root(), "taskDefaults", "pluginDefaults") {
+            Ok(()) => editor.into_fix(range, message, Applicability::Safe),
+            Err(Refusal::KeyExists { .. }) => Fix::display_only(
+                range,
+                format!("{message}, and both are set: merge them by hand"),
+            ),
+            Err(why) => Fix::display_only(range, format!("{message}; rename it by hand: {why}")),
+        },
+    )
 }
 
 #[cfg(test)]

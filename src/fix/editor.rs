@@ -16,7 +16,7 @@ use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{self, Position};
 use crate::syntax::render::{self, Fragment};
 use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::value::{decode_node, Value};
+use crate::syntax::value::{canonical_tag, decode_node, Value};
 use crate::syntax::{Parse, TextRange, TextSize};
 
 /// Collects the edits and declared changes of one fix.
@@ -106,6 +106,15 @@ impl<'a> Editor<'a> {
         let Node::Scalar(scalar) = self.node(path)? else {
             return Err(Refusal::NotScalar { path: path.clone() });
         };
+        let tag = Node::Scalar(scalar.clone())
+            .properties()
+            .and_then(|p| p.tag());
+        if let (Some(tag), false) = (tag, matches!(value, Value::String(_))) {
+            return Err(Refusal::Tagged {
+                path: path.clone(),
+                tag,
+            });
+        }
         let edit = match &value {
             Value::String(s) => edit::replace_scalar(self.text, &scalar, s),
             other => {
@@ -564,10 +573,18 @@ fn guard(node: &Node, path: &DataPath) -> Result<(), Refusal> {
             });
         }
         if let Some(tag) = props.tag() {
-            return Err(Refusal::Tagged {
-                path: path.clone(),
-                tag,
-            });
+            // The core tags of strings and collections say what the text
+            // says already; any other tag is data an edit would not keep.
+            let plain = matches!(
+                canonical_tag(&tag),
+                "tag:yaml.org,2002:str" | "tag:yaml.org,2002:map" | "tag:yaml.org,2002:seq"
+            );
+            if !plain {
+                return Err(Refusal::Tagged {
+                    path: path.clone(),
+                    tag,
+                });
+            }
         }
     }
     Ok(())
@@ -782,6 +799,12 @@ mod tests {
             e.set_scalar(&path("t.type"), Value::String("y".into()))
         });
         assert_eq!(r.code(), "tagged-node");
+        let r = refusal("t: !!str 1\n", |e| e.set_scalar(&path("t"), Value::Int(2)));
+        assert_eq!(r.code(), "tagged-node");
+        let out = edit("t: !!str x\n", |e| {
+            e.set_scalar(&path("t"), Value::String("y".into()))
+        });
+        assert_eq!(out, "t: !!str y\n");
         let r = refusal(TASK, |e| e.rename_key(&path("tasks.0"), "delay", "id"));
         assert_eq!(r.to_string(), "tasks[0] already has `id`");
         let r = refusal(TASK, |e| {

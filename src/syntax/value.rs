@@ -507,7 +507,7 @@ fn is_core_tag(tag: &str) -> bool {
     tag.starts_with("tag:yaml.org,2002:")
 }
 
-fn canonical_tag(tag: &str) -> &str {
+pub fn canonical_tag(tag: &str) -> &str {
     match tag {
         "!!str" | "!<tag:yaml.org,2002:str>" => "tag:yaml.org,2002:str",
         "!!int" | "!<tag:yaml.org,2002:int>" => "tag:yaml.org,2002:int",
