@@ -13,7 +13,10 @@
 //! Below 0.19 the booleans are the only spelling, so step 2 writes
 //! `store: true` in place of `fetch: true` and step 1 does not exist.
 
-use super::{Applicability, Codemod, DataChange, Declaration, DefaultOn, Fix, FlowContext, Safety};
+use super::{
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Fix, FlowContext, ParsedOptions,
+    Safety,
+};
 use crate::codemods::read_options;
 use crate::fix::change::replay;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
@@ -108,12 +111,12 @@ impl Codemod for FetchToStore {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::parse(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        Options::parse(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-        let options = Options::parse(ctx.options).unwrap_or_default();
+        let options: &Options = ctx.options();
         let instances: Vec<(PluginInstance, QueryType)> = ctx
             .flow
             .plugin_instances()
@@ -133,9 +136,7 @@ impl Codemod for FetchToStore {
             defaults: flow_defaults(data),
             expressions: expressions(ctx.flow.root()),
             fetch_size: options.fetch_size,
-            style: options
-                .fetch_size
-                .map(|_| Style::detect(ctx.text, &ctx.parse.syntax())),
+            style: options.fetch_size.map(|_| ctx.style().clone()),
         };
         instances
             .iter()

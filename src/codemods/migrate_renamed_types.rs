@@ -11,7 +11,9 @@
 //! them until the safe set is stable.
 
 use super::table::{Action, Row, Table, TypeMatch};
-use super::{Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Safety};
+use super::{
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Safety,
+};
 use crate::codemods::read_options;
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -50,8 +52,8 @@ impl Codemod for MigrateRenamedTypes {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        read_options::<Options>(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -19,9 +19,11 @@ use crate::kestra::KestraVersion;
 use crate::syntax::style::Style;
 use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::{LineIndex, Parse, TextSize};
+use std::any::Any;
 use std::cell::OnceCell;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 /// What kind of fixes a codemod makes, for `list` and the docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +54,9 @@ pub struct FlowContext<'a> {
     pub flow: &'a Flow,
     pub line_index: &'a LineIndex,
     pub target_version: KestraVersion,
-    /// This codemod's table from `kestra-fix.toml` (empty when absent),
-    /// already accepted by [`Codemod::check_options`].
-    pub options: &'a toml::Table,
+    /// This codemod's options, parsed by [`Codemod::parse_options`] when
+    /// the configuration was resolved (see [`FlowContext::options`]).
+    pub options: &'a ParsedOptions,
     pub(crate) suppressions: &'a Suppressions,
     pub(crate) codemod: &'static str,
     /// What the round's codemods share, computed at most once per round.
@@ -78,6 +80,15 @@ impl FlowContext<'_> {
             .data
             .get_or_init(|| decode_documents(self.parse).ok()?.into_iter().next())
             .as_ref()
+    }
+
+    /// The running codemod's options, of the type its `parse_options`
+    /// made: a mismatch is a bug in that codemod, not the user's config.
+    pub fn options<T: Any>(&self) -> &T {
+        self.options
+            .0
+            .downcast_ref()
+            .expect("a codemod reads the options type its parse_options makes")
     }
 
     /// The file's layout (indentation, sequence indent, line ending), for
@@ -193,8 +204,9 @@ pub struct Declaration {
 /// are stateless; options arrive per flow.
 pub trait Codemod: Send + Sync {
     fn declaration(&self) -> &'static Declaration;
-    /// Accepts or rejects this codemod's config table; `Err` names the key.
-    fn check_options(&self, options: &toml::Table) -> Result<(), String>;
+    /// Parses this codemod's config table into its typed options, once,
+    /// when the configuration is resolved; `Err` names the key.
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String>;
     /// Findings and fixes against `ctx.text`.
     fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
 
@@ -216,6 +228,27 @@ pub trait Codemod: Send + Sync {
     }
     fn docs(&self) -> &'static str {
         self.declaration().docs
+    }
+    /// Accepts or rejects this codemod's config table; `Err` names the key.
+    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
+        self.parse_options(options).map(|_| ())
+    }
+}
+
+/// A codemod's typed options, parsed once per configuration and handed to
+/// its `run` through [`FlowContext::options`].
+#[derive(Clone)]
+pub struct ParsedOptions(Arc<dyn Any + Send + Sync>);
+
+impl ParsedOptions {
+    pub fn new<T: Any + Send + Sync>(options: T) -> Self {
+        ParsedOptions(Arc::new(options))
+    }
+}
+
+impl fmt::Debug for ParsedOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ParsedOptions")
     }
 }
 
@@ -258,7 +291,7 @@ pub(crate) fn with_context<R>(text: &str, f: impl FnOnce(&FlowContext) -> R) -> 
     let line_index = LineIndex::new(text);
     let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
     let round = Round::default();
-    let options = toml::Table::new();
+    let options = ParsedOptions::new(());
     f(&FlowContext {
         path: Path::new("flow.yaml"),
         text,

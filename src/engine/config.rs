@@ -9,7 +9,7 @@
 //! ```
 
 use super::error::{Error, ErrorKind};
-use crate::codemods::{self, Codemod, Family};
+use crate::codemods::{self, Codemod, Family, ParsedOptions};
 use crate::kestra::KestraVersion;
 use crate::syntax::{LineCol, LineIndex, TextSize};
 use std::collections::{BTreeMap, HashMap};
@@ -44,7 +44,8 @@ pub struct Settings {
     pub codemods: Vec<&'static dyn Codemod>,
     pub unsafe_fixes: bool,
     pub target_version: KestraVersion,
-    pub codemod_options: BTreeMap<String, toml::Table>,
+    /// Each selected codemod's options, parsed once.
+    pub codemod_options: BTreeMap<&'static str, ParsedOptions>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -114,17 +115,27 @@ impl Settings {
                 }
             }
         }
+        let empty = toml::Table::new();
+        let codemod_options = selected
+            .iter()
+            .map(|c| {
+                let table = config.codemod_options.get(c.name()).unwrap_or(&empty);
+                c.parse_options(table)
+                    .map(|o| (c.name(), o))
+                    .map_err(|e| format!("[{}]: {e}", c.name()))
+            })
+            .collect::<Result<_, String>>()?;
         Ok(Settings {
             codemods: selected,
             unsafe_fixes: overrides.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
             target_version,
-            codemod_options: config.codemod_options.clone(),
+            codemod_options,
         })
     }
 
-    pub fn options_for(&self, codemod: &str) -> &toml::Table {
-        static EMPTY: std::sync::LazyLock<toml::Table> = std::sync::LazyLock::new(toml::Table::new);
-        self.codemod_options.get(codemod).unwrap_or(&EMPTY)
+    /// The parsed options of a selected codemod.
+    pub fn options_for(&self, codemod: &str) -> &ParsedOptions {
+        &self.codemod_options[codemod]
     }
 }
 

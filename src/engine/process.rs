@@ -706,7 +706,9 @@ mod tests {
 #[cfg(test)]
 mod engine_tests {
     use super::*;
-    use crate::codemods::{Codemod, Declaration, DefaultOn, Family, NewFile, Safety};
+    use crate::codemods::{
+        Codemod, Declaration, DefaultOn, Family, NewFile, ParsedOptions, Safety,
+    };
     use crate::kestra::KestraVersion;
     use crate::syntax::ast::AstNode;
     use crate::syntax::TextRange;
@@ -736,8 +738,8 @@ mod engine_tests {
                     docs: "",
                 }
             }
-            fn check_options(&self, _: &toml::Table) -> Result<(), String> {
-                Ok(())
+            fn parse_options(&self, _: &toml::Table) -> Result<ParsedOptions, String> {
+                Ok(ParsedOptions::new(()))
             }
         };
     }
@@ -854,11 +856,18 @@ mod engine_tests {
     const FLOW: &str = "id: f\nnamespace: n\ndescription: extract-me\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
 
     fn settings(codemod: &'static dyn Codemod) -> Settings {
+        settings_of(&[codemod])
+    }
+
+    fn settings_of(codemods: &[&'static dyn Codemod]) -> Settings {
         Settings {
-            codemods: vec![codemod],
+            codemods: codemods.to_vec(),
             unsafe_fixes: false,
             target_version: KestraVersion::DEFAULT,
-            codemod_options: Default::default(),
+            codemod_options: codemods
+                .iter()
+                .map(|c| (c.name(), ParsedOptions::new(())))
+                .collect(),
         }
     }
 
@@ -1006,8 +1015,7 @@ mod engine_tests {
     fn a_rejected_fix_is_dropped_alone_and_the_verified_ones_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let flow = flow_in(dir.path());
-        let mut both = settings(&LIAR);
-        both.codemods.push(&POLITE);
+        let both = settings_of(&[&LIAR, &POLITE]);
         let run = process_file(&flow, &both, &Verifier::default(), true);
         assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
         assert!(
@@ -1026,8 +1034,7 @@ mod engine_tests {
         std::fs::write(&boom, FLOW.replace("extract-me", "boom")).unwrap();
         let fine = dir.path().join("b.yaml");
         std::fs::write(&fine, FLOW).unwrap();
-        let mut s = settings(&PANICKY);
-        s.codemods.push(&POLITE);
+        let s = settings_of(&[&PANICKY, &POLITE]);
         let s = std::sync::Arc::new(s);
         let jobs = vec![(boom.clone(), s.clone()), (fine.clone(), s)];
         let reports = crate::engine::run_jobs(&jobs, false, &|| {});
@@ -1076,8 +1083,7 @@ mod engine_tests {
         static SPAWN: Spawn = Spawn;
         let dir = tempfile::tempdir().unwrap();
         let flow = flow_in(dir.path());
-        let mut s = settings(&SPAWN);
-        s.codemods.push(&POLITE);
+        let s = settings_of(&[&SPAWN, &POLITE]);
         let run = process_file(&flow, &s, &Verifier::default(), true);
         assert!(run.errors.is_empty(), "{:?}", run.errors);
         let child = std::fs::read_to_string(dir.path().join("child.yaml")).unwrap();

@@ -14,7 +14,7 @@ mod scan;
 
 use super::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
-    Safety,
+    ParsedOptions, Safety,
 };
 use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
@@ -90,15 +90,13 @@ impl Codemod for ExtractInlineScripts {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::parse(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        Options::parse(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-        let Ok(options) = Options::parse(ctx.options) else {
-            return Vec::new();
-        };
-        let style = Style::detect(ctx.text, &ctx.parse.syntax());
+        let options: &Options = ctx.options();
+        let style = ctx.style().clone();
         let defaults = ctx.flow.plugin_defaults();
         let mut fixes = Vec::new();
         for inst in ctx.flow.plugin_instances() {
@@ -127,7 +125,7 @@ impl Codemod for ExtractInlineScripts {
                 entry: script_entry,
                 script,
                 code,
-                options: &options,
+                options,
                 style: &style,
                 defaults: &defaults,
             };

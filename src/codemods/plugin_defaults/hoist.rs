@@ -17,7 +17,8 @@
 use super::{default_path, entry_text, movable_value, section, Comments, Section};
 use crate::codemods::read_options;
 use crate::codemods::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
+    ParsedOptions, Safety,
 };
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
@@ -90,14 +91,12 @@ impl Codemod for HoistPluginDefaults {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::from_table(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        Options::from_table(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-        let Ok(options) = Options::from_table(ctx.options) else {
-            return Vec::new();
-        };
+        let options: &Options = ctx.options();
         let Some(data) = ctx.data() else {
             return Vec::new();
         };
@@ -289,7 +288,7 @@ fn most_common<'v>(values: impl Iterator<Item = &'v Value>) -> Option<Value> {
 /// One fix per default type: remove the copies, add the default.
 fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> Option<Fix> {
     let text = ctx.text;
-    let style = Style::detect(text, &ctx.parse.syntax());
+    let style = ctx.style().clone();
     let mut edits: Vec<TextEdit> = Vec::new();
     let mut changes: Vec<DataChange> = Vec::new();
     for plan in plans {

@@ -11,7 +11,8 @@
 use super::{entry_text, section, Comments, Section};
 use crate::codemods::read_options;
 use crate::codemods::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
+    ParsedOptions, Safety,
 };
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, Instance, PluginDefault,
@@ -56,8 +57,8 @@ impl Codemod for InlinePluginDefaults {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        read_options::<Options>(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
@@ -110,7 +111,7 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     let written = written_defaults(data, section)?;
     let all: Vec<PluginDefault> = written.iter().map(|w| w.data.clone()).collect();
     debug_assert_eq!(all, flow_defaults(data));
-    let style = Style::detect(text, &ctx.parse.syntax());
+    let style = ctx.style().clone();
     let cst: HashMap<DataPath, PluginInstance> = ctx
         .flow
         .plugin_instances()

@@ -15,7 +15,7 @@ mod wiring;
 
 use super::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
-    Safety,
+    ParsedOptions, Safety,
 };
 use crate::codemods::read_options;
 use crate::kestra::ids::{check_flow_id, check_namespace};
@@ -23,7 +23,7 @@ use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::edit::{apply_edits, block_lines, replace_scalar, TextEdit};
 use crate::syntax::value::{decode_documents, Value};
-use crate::syntax::{self, Style, SyntaxKind, SyntaxNode, TextRange};
+use crate::syntax::{self, SyntaxKind, SyntaxNode, TextRange};
 use grouping::TopTask;
 use render::{Call, Child};
 use serde::Deserialize;
@@ -69,14 +69,12 @@ impl Codemod for SplitFlow {
         &DECLARATION
     }
 
-    fn check_options(&self, options: &toml::Table) -> Result<(), String> {
-        Options::read(options).map(|_| ())
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        Options::read(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-        let Ok(options) = Options::read(ctx.options) else {
-            return Vec::new();
-        };
+        let options: &Options = ctx.options();
         let max = options.max_tasks;
         let total = ctx
             .flow
@@ -314,7 +312,7 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         ));
     }
 
-    let style = Style::detect(ctx.text, &ctx.parse.syntax());
+    let style = ctx.style().clone();
     let variables = root.get("variables").map(|e| e.syntax().clone());
     let defaults: Vec<SyntaxNode> = defaults_keys
         .iter()
