@@ -125,10 +125,21 @@ fn sarif_is_what_code_scanning_needs() {
 
     let doc = sarif(dir.path(), &["--dry-run"]);
     let run = &doc["runs"][0];
-    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in rules {
         assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
         assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
     }
+    // The rules are the codemods that ran (the default selection), each
+    // with its family.
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"migrate-renamed-types"), "{ids:?}");
+    assert!(!ids.contains(&"split-flow"), "off by default: {ids:?}");
+    let renames = rules
+        .iter()
+        .find(|r| r["id"] == "migrate-renamed-types")
+        .unwrap();
+    assert_eq!(renames["properties"]["family"], "deprecated");
     let base = run["originalUriBaseIds"]["SRCROOT"]["uri"]
         .as_str()
         .unwrap();

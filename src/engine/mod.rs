@@ -13,6 +13,7 @@ mod write;
 pub use error::{Error, ErrorKind};
 pub use process::{CreatedFile, FileReport, Finding};
 
+use crate::codemods::Declaration;
 use config::{Overrides, Resolver, Settings};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -41,6 +42,9 @@ pub struct RunResult {
     pub files: Vec<FileReport>,
     /// Errors not tied to processing one file (config, walking).
     pub errors: Vec<Error>,
+    /// The codemods that ran on some file, in registry order: what reports
+    /// describe (SARIF rules), so they never read the registry.
+    pub rules: Vec<&'static Declaration>,
     pub elapsed: Duration,
 }
 
@@ -95,6 +99,14 @@ pub fn run(
         }
     }
     on_total(jobs.len());
+    result.rules = crate::codemods::all()
+        .iter()
+        .filter(|c| {
+            jobs.iter()
+                .any(|(_, s)| s.codemods.iter().any(|r| r.name() == c.name()))
+        })
+        .map(|c| c.declaration())
+        .collect();
 
     let work = || run_jobs(&jobs, options.dry_run, on_file);
     result.files = match options.jobs {

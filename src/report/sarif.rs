@@ -1,7 +1,7 @@
 //! SARIF 2.1.0, for code-scanning uploads.
 
 use super::{display_path, Warning};
-use crate::codemods;
+use crate::codemods::Declaration;
 use crate::engine::{FileReport, Finding, RunResult};
 use crate::kestra::path::{DataPath, PathSeg};
 use crate::syntax::ast::{AstNode, Entry, Item, Sequence};
@@ -35,18 +35,18 @@ const PATH: &AsciiSet = &CONTROLS
 /// In an apply run the fixed findings are gone from the files: they are
 /// not reported, so code scanning closes them.
 pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value {
-    let all = codemods::all();
-    let rules: Vec<Value> = all
+    let rules: Vec<Value> = result
+        .rules
         .iter()
         .map(|c| {
             json!({
-                "id": c.name(),
-                "name": c.name(),
-                "shortDescription": { "text": c.summary() },
-                "fullDescription": { "text": full_description(c.docs()).unwrap_or_else(|| c.summary().to_string()) },
-                "help": { "text": c.docs(), "markdown": c.docs() },
+                "id": c.name,
+                "name": c.name,
+                "shortDescription": { "text": c.summary },
+                "fullDescription": { "text": full_description(c.docs).unwrap_or_else(|| c.summary.to_string()) },
+                "help": { "text": c.docs, "markdown": c.docs },
                 "defaultConfiguration": { "level": "warning" },
-                "properties": { "safety": c.safety().to_string() },
+                "properties": { "safety": c.safety.to_string(), "family": c.family.name() },
             })
         })
         .collect();
@@ -59,7 +59,7 @@ pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value 
             file.findings
                 .iter()
                 .filter(|f| dry_run || !f.fixed)
-                .map(move |f| finding_result(file, f, &paths))
+                .map(move |f| finding_result(file, f, &paths, &result.rules))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -118,8 +118,13 @@ pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value 
     })
 }
 
-fn finding_result(file: &FileReport, f: &Finding, paths: &DataPaths) -> Value {
-    let rule_index = codemods::all().iter().position(|c| c.name() == f.codemod);
+fn finding_result(
+    file: &FileReport,
+    f: &Finding,
+    paths: &DataPaths,
+    rules: &[&Declaration],
+) -> Value {
+    let rule_index = rules.iter().position(|c| c.name == f.codemod);
     let data_path = paths.at(f.start.line, f.start.col);
     json!({
         "ruleId": f.codemod,
