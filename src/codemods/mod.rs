@@ -14,6 +14,7 @@ pub use crate::fix::{Applicability, DataChange, Fix, NewFile};
 
 use crate::fix::editor::Editor;
 use crate::fix::suppress::Suppressions;
+use crate::kestra::catalog::Catalog;
 use crate::kestra::flow::Flow;
 use crate::kestra::KestraVersion;
 use crate::syntax::style::Style;
@@ -54,6 +55,9 @@ pub struct FlowContext<'a> {
     pub flow: &'a Flow,
     pub line_index: &'a LineIndex,
     pub target_version: KestraVersion,
+    /// What kestra-fix knows of plugin types: the built-in catalog, with
+    /// the user's catalogs layered over it.
+    pub catalog: &'a Catalog,
     /// This codemod's options, parsed by [`Codemod::parse_options`] when
     /// the configuration was resolved (see [`FlowContext::options`]).
     pub options: &'a ParsedOptions,
@@ -299,6 +303,7 @@ pub(crate) fn with_context<R>(text: &str, f: impl FnOnce(&FlowContext) -> R) -> 
         flow: &flow,
         line_index: &line_index,
         target_version: KestraVersion::DEFAULT,
+        catalog: Catalog::builtin(),
         options: &options,
         suppressions: &suppressions,
         codemod: "test",

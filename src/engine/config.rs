@@ -10,6 +10,7 @@
 
 use super::error::{Error, ErrorKind};
 use crate::codemods::{self, Codemod, Family, ParsedOptions};
+use crate::kestra::catalog::Catalog;
 use crate::kestra::KestraVersion;
 use crate::syntax::{LineCol, LineIndex, TextSize};
 use std::collections::{BTreeMap, HashMap};
@@ -44,6 +45,8 @@ pub struct Settings {
     pub codemods: Vec<&'static dyn Codemod>,
     pub unsafe_fixes: bool,
     pub target_version: KestraVersion,
+    /// The plugin catalog codemods consult.
+    pub catalog: &'static Catalog,
     /// Each selected codemod's options, parsed once.
     pub codemod_options: BTreeMap<&'static str, ParsedOptions>,
 }
@@ -129,6 +132,7 @@ impl Settings {
             codemods: selected,
             unsafe_fixes: overrides.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
             target_version,
+            catalog: Catalog::builtin(),
             codemod_options,
         })
     }

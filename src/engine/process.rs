@@ -375,6 +375,7 @@ fn fix_text(
                 flow: &flow,
                 line_index: &line_index,
                 target_version: settings.target_version,
+                catalog: settings.catalog,
                 options: settings.options_for(codemod.name()),
                 suppressions: &suppressions,
                 codemod: codemod.name(),
@@ -864,6 +865,7 @@ mod engine_tests {
             codemods: codemods.to_vec(),
             unsafe_fixes: false,
             target_version: KestraVersion::DEFAULT,
+            catalog: crate::kestra::catalog::Catalog::builtin(),
             codemod_options: codemods
                 .iter()
                 .map(|c| (c.name(), ParsedOptions::new(())))
