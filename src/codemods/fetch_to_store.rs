@@ -15,7 +15,7 @@
 
 use super::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Fix, FlowContext, ParsedOptions,
-    Safety,
+    Phase, Safety,
 };
 use crate::codemods::read_options;
 use crate::fix::change::replay;
@@ -103,6 +103,7 @@ const DECLARATION: Declaration = Declaration {
     summary: "Store query results in internal storage (`fetchType: STORE`) instead of the execution context; deprecated `fetch`/`fetchOne`/`store` -> `fetchType`",
     safety: Safety::SafeWhenProven,
     default_on: DefaultOn::Always,
+    phase: Phase::PROPERTIES,
     docs: include_str!("../../codemods/fetch-to-store/README.md"),
 };
 

@@ -12,7 +12,8 @@
 
 use super::table::{Action, Row, Table, TypeMatch};
 use super::{
-    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Safety,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
+    Safety,
 };
 use crate::codemods::read_options;
 use crate::fix::editor::Editor;
@@ -44,6 +45,7 @@ const DECLARATION: Declaration = Declaration {
     summary: "Rename deprecated plugin type aliases and `taskDefaults` to their current names",
     safety: Safety::SafeWhenProven,
     default_on: DefaultOn::Since(CANONICAL_SINCE),
+    phase: Phase::RENAMES,
     docs: include_str!("../../codemods/migrate-renamed-types/README.md"),
 };
 

@@ -189,6 +189,41 @@ impl DefaultOn {
     }
 }
 
+/// When a codemod's fixes are applied relative to others': in each round
+/// the engine applies only the fixes of the earliest phase that has any,
+/// so a rule that must see another's input (a state-store rewrite before
+/// the type rename, inlining before properties are renamed) runs first.
+/// The order is Kestra 2.0's migration order (`MIGRATION-2.0.md`, "Order
+/// of application"); codemods of one phase share rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Phase(pub u16);
+
+impl Phase {
+    /// Rewrites that read state-store type names and the original flow id.
+    pub const STATE_STORE: Phase = Phase(10);
+    /// Input `name` -> `id`, before rules that read input ids.
+    pub const INPUT_IDS: Phase = Phase(20);
+    /// Other input definitions (types, options, required).
+    pub const INPUTS: Phase = Phase(30);
+    /// Structural best practices and `pluginDefaults` inlining, which
+    /// decide from the original type names.
+    pub const STRUCTURE: Phase = Phase(40);
+    /// Type renames (1.x aliases, the 2.0 table).
+    pub const RENAMES: Phase = Phase(50);
+    /// Rewrites that change one type into another with its properties.
+    pub const TYPE_REWRITES: Phase = Phase(60);
+    /// Property- and value-level rules on canonical types.
+    pub const PROPERTIES: Phase = Phase(70);
+    /// Trigger conditions -> `when` / `dependsOn`.
+    pub const TRIGGERS: Phase = Phase(80);
+    /// Pebble expression rewrites, on final expressions.
+    pub const PEBBLE: Phase = Phase(90);
+    /// Flow-level checks and identity changes, last among rewrites.
+    pub const FLOW: Phase = Phase(100);
+    /// Findings only: they see the final flow.
+    pub const DETECTORS: Phase = Phase(110);
+}
+
 /// What a codemod is, as data: `list`, `explain`, selection and every
 /// report read this, never the codemod's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +235,7 @@ pub struct Declaration {
     pub summary: &'static str,
     pub safety: Safety,
     pub default_on: DefaultOn,
+    pub phase: Phase,
     /// The Markdown docs `explain` prints (`codemods/<name>/README.md`).
     pub docs: &'static str,
 }
@@ -232,6 +268,9 @@ pub trait Codemod: Send + Sync {
     }
     fn docs(&self) -> &'static str {
         self.declaration().docs
+    }
+    fn phase(&self) -> Phase {
+        self.declaration().phase
     }
     /// Accepts or rejects this codemod's config table; `Err` names the key.
     fn check_options(&self, options: &toml::Table) -> Result<(), String> {

@@ -5,7 +5,7 @@ use super::config::Settings;
 use super::error::{Error, ErrorKind};
 use super::verify::Verifier;
 use super::write::{self, ReadStamp};
-use crate::codemods::FlowContext;
+use crate::codemods::{FlowContext, Phase};
 use crate::fix::oracle as data;
 use crate::fix::suppress::{SuppressionNote, Suppressions};
 use crate::fix::{Applicability, DataChange, Fix};
@@ -17,7 +17,7 @@ use crate::syntax::{self, LineCol, LineIndex, TextRange, TextSize};
 use std::path::{Path, PathBuf};
 
 /// Rounds of fixes before a file is declared non-converging.
-pub const MAX_ROUNDS: usize = 10;
+pub const MAX_ROUNDS: usize = 32;
 
 /// A finding, positioned in the file as it was before the run.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +78,7 @@ impl FileReport {
 /// A fix with the codemod that made it and the round's text coordinates.
 struct Candidate {
     codemod: &'static str,
+    phase: Phase,
     fix: Fix,
 }
 
@@ -391,6 +392,7 @@ fn fix_text(
                     })
                     .map(|fix| Candidate {
                         codemod: codemod.name(),
+                        phase: codemod.phase(),
                         fix,
                     }),
             );
@@ -556,6 +558,10 @@ fn select(
             allowed && (!fix.edits.is_empty() || !fix.new_files.is_empty())
         })
         .collect();
+    // Only the earliest phase with something to apply takes this round;
+    // later phases see its result in the next one.
+    let first_phase = order.iter().map(|&i| candidates[i].phase).min();
+    order.retain(|&i| Some(candidates[i].phase) == first_phase);
     order.sort_by_key(|&i| candidates[i].fix.edit_span().map(|r| (r.start(), r.end())));
     let mut spans: Vec<TextRange> = Vec::new();
     let mut files: Vec<PathBuf> = created.iter().map(|f| f.path.clone()).collect();
@@ -729,6 +735,9 @@ mod engine_tests {
 
     macro_rules! meta {
         ($name:literal) => {
+            meta!($name, Phase::PROPERTIES);
+        };
+        ($name:literal, $phase:expr) => {
             fn declaration(&self) -> &'static Declaration {
                 &Declaration {
                     name: $name,
@@ -736,6 +745,7 @@ mod engine_tests {
                     summary: "test",
                     safety: Safety::Safe,
                     default_on: DefaultOn::Always,
+                    phase: $phase,
                     docs: "",
                 }
             }
@@ -836,6 +846,73 @@ mod engine_tests {
                 vec![DataChange::set_string(path, "hello")],
             )]
         }
+    }
+
+    /// Renames the description, in an early phase.
+    struct Early;
+    /// Writes what it saw of the description into the first message.
+    struct Late;
+
+    impl Codemod for Early {
+        meta!("early", Phase::STATE_STORE);
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some((range, _)) = description(ctx).filter(|(_, v)| v == "extract-me") else {
+                return Vec::new();
+            };
+            let path = crate::kestra::path::DataPath::root().key("description");
+            vec![Fix::new(
+                range,
+                "early",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "early")],
+                vec![DataChange::set_string(path, "early")],
+            )]
+        }
+    }
+
+    impl Codemod for Late {
+        meta!("late");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let (Some((_, seen)), Some(at)) = (description(ctx), ctx.text.find("message: hi\n"))
+            else {
+                return Vec::new();
+            };
+            let range = TextRange::at(
+                TextSize::from((at + "message: ".len()) as u32),
+                TextSize::from(2),
+            );
+            let new = format!("late-saw-{seen}");
+            let path = crate::kestra::path::DataPath::root()
+                .key("tasks")
+                .index(0)
+                .key("message");
+            vec![Fix::new(
+                range,
+                "late",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, new.clone())],
+                vec![DataChange::set_string(path, new)],
+            )]
+        }
+    }
+
+    static EARLY: Early = Early;
+    static LATE: Late = Late;
+
+    #[test]
+    fn a_later_phase_sees_what_an_earlier_phase_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = flow_in(dir.path());
+        let run = process_file(
+            &flow,
+            &settings_of(&[&LATE, &EARLY]),
+            &Verifier::default(),
+            true,
+        );
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+        let text = std::fs::read_to_string(&flow).unwrap();
+        assert!(text.contains("description: early\n"), "{text}");
+        assert!(text.contains("message: late-saw-early\n"), "{text}");
     }
 
     impl Codemod for Panicky {

@@ -14,7 +14,7 @@ mod scan;
 
 use super::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
-    ParsedOptions, Safety,
+    ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
@@ -82,6 +82,7 @@ const DECLARATION: Declaration = Declaration {
         "Move long inline `script`s of `*.Script` tasks to namespace files run by `*.Commands`",
     safety: Safety::SafeWhenProven,
     default_on: DefaultOn::Never,
+    phase: Phase::STRUCTURE,
     docs: include_str!("../../../codemods/extract-inline-scripts/README.md"),
 };
 

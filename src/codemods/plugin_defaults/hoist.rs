@@ -15,7 +15,7 @@
 //! between two such defaults is undefined.
 
 use super::{default_path, entry_text, movable_value, section, Comments, Section};
-use crate::codemods::read_options;
+use crate::codemods::{read_options, Phase};
 use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
@@ -83,6 +83,7 @@ const DECLARATION: Declaration = Declaration {
     summary: "Move settings repeated across a plugin family (containerImage, taskRunner) into pluginDefaults",
     safety: Safety::SafeWhenProven,
     default_on: DefaultOn::Below(DEFAULTS_REMOVED_IN),
+    phase: Phase::STRUCTURE,
     docs: include_str!("../../../codemods/hoist-plugin-defaults/README.md"),
 };
 

@@ -9,7 +9,7 @@
 //! whole flow into a finding that says why.
 
 use super::{entry_text, section, Comments, Section};
-use crate::codemods::read_options;
+use crate::codemods::{read_options, Phase};
 use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
@@ -49,6 +49,7 @@ const DECLARATION: Declaration = Declaration {
     summary: "Write pluginDefaults into every instance they apply to and remove them (Kestra 2.0)",
     safety: Safety::SafeWhenProven,
     default_on: DefaultOn::Since(DEFAULTS_REMOVED_IN),
+    phase: Phase::STRUCTURE,
     docs: include_str!("../../../codemods/inline-plugin-defaults/README.md"),
 };
 

@@ -15,7 +15,7 @@ mod wiring;
 
 use super::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
-    ParsedOptions, Safety,
+    ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
 use crate::kestra::ids::{check_flow_id, check_namespace};
@@ -61,6 +61,7 @@ const DECLARATION: Declaration = Declaration {
     summary: "Split a flow with more than `max-tasks` tasks into a parent calling child subflows",
     safety: Safety::Unsafe,
     default_on: DefaultOn::Never,
+    phase: Phase::STRUCTURE,
     docs: include_str!("../../../codemods/split-flow/README.md"),
 };
 
