@@ -30,7 +30,11 @@ fn an_alias_bomb_is_an_error_and_the_other_files_are_fixed() {
     std::fs::write(dir.path().join("bomb.yaml"), &bomb).unwrap();
     std::fs::write(dir.path().join("good.yaml"), OLD_FLOW).unwrap();
     for args in [
-        &[".", "--select", "hoist-plugin-defaults,migrate-renamed-types"][..],
+        &[
+            ".",
+            "--select",
+            "hoist-plugin-defaults,migrate-renamed-types",
+        ][..],
         &["."][..],
     ] {
         let (code, stderr) = run(dir.path(), args);
@@ -40,8 +44,14 @@ fn an_alias_bomb_is_an_error_and_the_other_files_are_fixed() {
             "{stderr}"
         );
     }
-    assert_eq!(std::fs::read_to_string(dir.path().join("bomb.yaml")).unwrap(), bomb);
-    assert_eq!(std::fs::read_to_string(dir.path().join("good.yaml")).unwrap(), NEW_FLOW);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bomb.yaml")).unwrap(),
+        bomb
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("good.yaml")).unwrap(),
+        NEW_FLOW
+    );
 
     let (code, stderr) = run(dir.path(), &["debug", "json", "bomb.yaml"]);
     assert_eq!(code, Some(2), "{stderr}");
@@ -64,9 +74,24 @@ fn spec_invalid_yaml_is_an_error_under_every_selection() {
     let cases = [
         ("bell.yaml", "    message: \"hi\u{7}\"\n", "7:17", "U+0007"),
         ("c1.yaml", "    message: hi\u{9b}\n", "7:16", "U+009B"),
-        ("nonchar.yaml", "    message: hi\u{fffe}\n", "7:16", "U+FFFE"),
-        ("undefined.yaml", "    message: *nope\n", "7:14", "undefined alias `*nope`"),
-        ("recursive.yaml", "    message: &a [*a]\n", "7:18", "recursive alias `*a`"),
+        (
+            "nonchar.yaml",
+            "    message: hi\u{fffe}\n",
+            "7:16",
+            "U+FFFE",
+        ),
+        (
+            "undefined.yaml",
+            "    message: *nope\n",
+            "7:14",
+            "undefined alias `*nope`",
+        ),
+        (
+            "recursive.yaml",
+            "    message: &a [*a]\n",
+            "7:18",
+            "recursive alias `*a`",
+        ),
     ];
     for selection in [None, Some("migrate-renamed-types"), Some("fetch-to-store")] {
         let dir = repo();

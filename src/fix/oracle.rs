@@ -61,13 +61,11 @@ fn convert(y: &MarkedYamlOwned) -> Result<Value, (Marker, String)> {
         YamlDataOwned::Tagged(tag, inner) => {
             Value::Tagged(tag_name(tag), Box::new(convert(inner)?))
         }
-        YamlDataOwned::Alias(_) | YamlDataOwned::BadValue => {
-            return Err((
-                y.span.start,
-                "a value the YAML oracle cannot resolve (an alias to no anchor, or an empty document)"
-                    .into(),
-            ))
-        }
+        YamlDataOwned::Alias(_) | YamlDataOwned::BadValue => return Err((
+            y.span.start,
+            "a value the YAML oracle cannot resolve (an alias to no anchor, or an empty document)"
+                .into(),
+        )),
     })
 }
 
@@ -87,14 +85,19 @@ fn representation(
     match tag {
         Some(t) if !t.is_yaml_core_schema() => Ok(Value::Tagged(
             tag_name(t),
-            Box::new(scalar(&resolve(None).unwrap_or(ScalarOwned::String(text.into())))),
+            Box::new(scalar(
+                &resolve(None).unwrap_or(ScalarOwned::String(text.into())),
+            )),
         )),
         Some(t) if !matches!(t.suffix.as_str(), "str" | "int" | "float" | "bool" | "null") => Ok(
             Value::Tagged(tag_name(t), Box::new(Value::String(text.to_string()))),
         ),
         _ => resolve(tag.as_ref()).map(|s| scalar(&s)).ok_or_else(|| {
             let tag = tag.as_ref().map(tag_name).unwrap_or_default();
-            (y.span.start, format!("`{text}` is not a valid value for its tag `{tag}`"))
+            (
+                y.span.start,
+                format!("`{text}` is not a valid value for its tag `{tag}`"),
+            )
         }),
     }
 }

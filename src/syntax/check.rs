@@ -31,7 +31,9 @@ pub(crate) fn forbidden_character(text: &str) -> Option<SyntaxError> {
         let bad = match c {
             b'\t' | b'\n' | b'\r' => false,
             0..=0x1F | 0x7F => true,
-            0xC2 => b.get(i + 1).is_some_and(|&n| (0x80..=0x9F).contains(&n) && n != 0x85),
+            0xC2 => b
+                .get(i + 1)
+                .is_some_and(|&n| (0x80..=0x9F).contains(&n) && n != 0x85),
             0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
             _ => false,
         };
@@ -67,7 +69,10 @@ pub(crate) fn aliases(root: &SyntaxNode) -> Option<SyntaxError> {
 enum Anchor {
     /// The anchored node is still being read: an alias to it is recursive.
     Open,
-    Done { size: u64, collection: bool },
+    Done {
+        size: u64,
+        collection: bool,
+    },
 }
 
 #[derive(Default)]
@@ -161,7 +166,11 @@ impl Aliases {
             range: node.text_range(),
         };
         let (size, collection) = match self.anchors.get(&name) {
-            None => return Err(error(format!("undefined alias `*{name}`: no anchor `&{name}` comes before it"))),
+            None => {
+                return Err(error(format!(
+                    "undefined alias `*{name}`: no anchor `&{name}` comes before it"
+                )))
+            }
             Some(Anchor::Open) => {
                 return Err(error(format!(
                     "recursive alias `*{name}`: it is inside the node anchored `&{name}`"
@@ -275,14 +284,19 @@ mod tests {
                 format!("a: |\n  x{c}\n"),
             ] {
                 let (line, col, message) = first_error(&text).unwrap_or_else(|| panic!("{text:?}"));
-                assert!(message.contains(&format!("U+{:04X}", c as u32)), "{message}");
+                assert!(
+                    message.contains(&format!("U+{:04X}", c as u32)),
+                    "{message}"
+                );
                 assert_eq!(line, if text.contains('|') { 2 } else { 1 });
                 assert!(col >= 3, "{col}");
             }
             count += 1;
         }
         assert_eq!(count, 63);
-        for ok in ['\t', '\u{85}', '\u{A0}', '\u{FEFF}', '\u{FFFD}', 'é', '😀', '\u{E000}'] {
+        for ok in [
+            '\t', '\u{85}', '\u{A0}', '\u{FEFF}', '\u{FFFD}', 'é', '😀', '\u{E000}',
+        ] {
             assert_eq!(first_error(&format!("a: \"x{ok}y\"\n")), None, "{ok:?}");
         }
     }
