@@ -397,7 +397,9 @@ fn select(
         })
         .collect();
     order.sort_by_key(|&i| candidates[i].fix.edit_span().map(|r| (r.start(), r.end())));
-    let mut spans: Vec<TextRange> = Vec::new();
+    // `order` is sorted by span start, so a span overlaps (or touches) a
+    // taken one exactly when it starts at or before the furthest taken end.
+    let mut taken_end: Option<TextSize> = None;
     let mut files: Vec<PathBuf> = created.iter().map(|f| f.path.clone()).collect();
     let mut taken = Vec::new();
     // A fix that promises every instance's effective configuration is
@@ -417,13 +419,15 @@ fn select(
         }
         let fix = &candidates[i].fix;
         let span = fix.edit_span();
-        let overlaps = span.is_some_and(|s| spans.iter().any(|t| t.intersect(s).is_some()));
+        let overlaps = span.is_some_and(|s| taken_end.is_some_and(|e| s.start() <= e));
         let new_paths: Vec<PathBuf> = fix.new_files.iter().map(|f| dir.join(&f.path)).collect();
         let same_file = new_paths.iter().any(|p| files.contains(p));
         if overlaps || same_file {
             continue;
         }
-        spans.extend(span);
+        if let Some(s) = span {
+            taken_end = taken_end.max(Some(s.end()));
+        }
         files.extend(new_paths);
         taken.push(i);
     }
