@@ -3,9 +3,14 @@
 //! would), on a flow in block style and on a one-line flow sequence.
 //! `benches/large_flow.rs` reports the figures for 10 MB flows.
 
+use kestra_fix::codemods::{Applicability, Codemod, DataChange, Fix, FlowContext, Safety};
 use kestra_fix::engine::config::{Config, Overrides, Settings};
 use kestra_fix::engine::process::process_file;
 use kestra_fix::engine::verify::Verifier;
+use kestra_fix::engine::ErrorKind;
+use kestra_fix::kestra::KestraVersion;
+use kestra_fix::syntax::ast::AstNode;
+use kestra_fix::syntax::edit::TextEdit;
 use std::time::{Duration, Instant};
 
 /// A flow of `n` Log tasks under their old type name.
@@ -77,4 +82,99 @@ fn renaming_types_is_linear_in_the_number_of_tasks() {
             "{style}: 4x the tasks took {ratio:.1}x the time"
         );
     }
+}
+
+/// Rewrites every task's `message` to `m`, truthfully except for the last
+/// task, whose fix declares `declared` and writes `lie`.
+struct LiarInTheCrowd;
+
+impl Codemod for LiarInTheCrowd {
+    fn name(&self) -> &'static str {
+        "liar-in-the-crowd"
+    }
+    fn summary(&self) -> &'static str {
+        "test"
+    }
+    fn safety(&self) -> Safety {
+        Safety::Safe
+    }
+    fn default_on(&self, _: KestraVersion) -> bool {
+        true
+    }
+    fn docs(&self) -> &'static str {
+        ""
+    }
+    fn check_options(&self, _: &toml::Table) -> Result<(), String> {
+        Ok(())
+    }
+    fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+        let instances = ctx.flow.plugin_instances();
+        let last = instances.len().saturating_sub(1);
+        instances
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inst)| {
+                let node = inst.mapping.get_value("message")?;
+                let scalar = node.as_scalar()?;
+                if scalar.value() == "m" || scalar.value() == "lie" {
+                    return None;
+                }
+                let range = scalar.syntax().text_range();
+                let (written, declared) = if i == last {
+                    ("lie", "declared")
+                } else {
+                    ("m", "m")
+                };
+                Some(Fix::new(
+                    range,
+                    "rewrite",
+                    Applicability::Safe,
+                    vec![TextEdit::replace(range, written)],
+                    vec![DataChange::set_string(inst.path.key("message"), declared)],
+                ))
+            })
+            .collect()
+    }
+}
+
+static LIAR: LiarInTheCrowd = LiarInTheCrowd;
+
+/// Time to find the one fix of a round that fails verification.
+fn time_to_blame(n: usize) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flow.yaml");
+    let text = block_flow(n);
+    std::fs::write(&path, &text).unwrap();
+    let settings = Settings {
+        codemods: vec![&LIAR],
+        unsafe_fixes: false,
+        target_version: KestraVersion::DEFAULT,
+        codemod_options: Default::default(),
+    };
+    let started = Instant::now();
+    let report = process_file(&path, &settings, &Verifier::default(), false);
+    let elapsed = started.elapsed();
+    let error = &report.errors[0];
+    assert!(
+        matches!(&error.kind, ErrorKind::Verification { codemod, .. } if codemod == "liar-in-the-crowd"),
+        "{error}"
+    );
+    // The blame lands on the last task's message.
+    let line = text.lines().count() as u32;
+    assert_eq!(error.position.map(|p| p.line), Some(line), "{error}");
+    assert!(report.fixed.is_none());
+    elapsed
+}
+
+#[test]
+fn blaming_one_bad_fix_among_many_is_not_a_check_per_fix() {
+    let n = if cfg!(debug_assertions) { 300 } else { 3_000 };
+    let small = time_to_blame(n);
+    let large = time_to_blame(4 * n);
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    println!(
+        "blame: {n} fixes {small:.2?}, {} fixes {large:.2?}, ratio {ratio:.1}",
+        4 * n
+    );
+    assert!(ratio < 8.0, "4x the fixes took {ratio:.1}x the time");
 }
