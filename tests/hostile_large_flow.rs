@@ -84,6 +84,45 @@ fn renaming_types_is_linear_in_the_number_of_tasks() {
     }
 }
 
+/// `n` Log tasks to rename and `n` queries whose FETCH -> STORE waits for
+/// `--unsafe-fixes`: findings of a later round, mapped back through the
+/// first round's edits.
+fn fetch_flow(n: usize) -> String {
+    let mut text = String::from("id: big\nnamespace: n\ntasks:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - id: t{i}\n    type: io.kestra.core.tasks.log.Log\n    message: hello {i}\n  - id: q{i}\n    type: io.kestra.plugin.jdbc.postgresql.Query\n    sql: select 1\n    fetchType: FETCH\n"
+        ));
+    }
+    text
+}
+
+fn time_default_run(text: &str) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flow.yaml");
+    std::fs::write(&path, text).unwrap();
+    let settings = Settings::resolve(&Config::default(), &Overrides::default()).unwrap();
+    let started = Instant::now();
+    let report = process_file(&path, &settings, &Verifier::default(), false);
+    let elapsed = started.elapsed();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.findings.len(), 2 * text.matches("FETCH").count());
+    elapsed
+}
+
+#[test]
+fn findings_of_later_rounds_are_linear_in_the_number_of_tasks() {
+    let n = if cfg!(debug_assertions) { 600 } else { 6_000 };
+    let small = time_default_run(&fetch_flow(n));
+    let large = time_default_run(&fetch_flow(4 * n));
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    println!(
+        "later rounds: {n} {small:.2?}, {} {large:.2?}, ratio {ratio:.1}",
+        4 * n
+    );
+    assert!(ratio < 8.0, "4x the tasks took {ratio:.1}x the time");
+}
+
 /// Rewrites every task's `message` to `m`, truthfully except for the last
 /// task, whose fix declares `declared` and writes `lie`.
 struct LiarInTheCrowd;
