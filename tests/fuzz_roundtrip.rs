@@ -14,12 +14,22 @@
 //! Mutations operate on `char`s, so every mutant is valid UTF-8. A failure
 //! prints the per-case seed, the mutant, and a minimized input that fails in
 //! the same way.
+//!
+//! A second test puts multi-byte characters (accents, emoji, CJK, combining
+//! marks) inside `{{ }}` and `{% %}`, keys and ids of the Kestra corpus
+//! flows, and runs every codemod through the engine, unsafe fixes on:
+//! nothing may panic (`FUZZ_ENGINE_ITERS=N`, default 1500 in release, 150
+//! in debug builds).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::{catch, first_diff, Watchdog};
+use kestra_fix::engine::config::{Config, Overrides, Settings};
+use kestra_fix::engine::process::process_file;
+use kestra_fix::engine::verify::Verifier;
+use kestra_fix::kestra::pebble;
 use kestra_fix::syntax::{self, value};
 
 const DEFAULT_SEED: u64 = 0x4B35_7452_4146_4958; // "K5tRAFIX"
@@ -501,5 +511,148 @@ fn fuzz_round_trip_never_panics() {
         "{failed} of {} mutants fail ({} distinct minimized failures shown above, with seeds)",
         seeds.len(),
         distinct.len()
+    );
+}
+
+/// Multi-byte text for the places scanners slice: 2-, 3- and 4-byte
+/// characters, a combining mark, and Unicode spaces and line separators.
+const WIDE: &[&str] = &[
+    "é", "ß", "ñ", "😀", "🎉", "日本", "中", "e\u{301}", "\u{A0}", "\u{2028}", "Ω≈", "\u{85}",
+];
+
+/// Char-boundary offsets of `t` in `from..to`.
+fn boundaries(t: &str, from: usize, to: usize) -> Vec<usize> {
+    (from..=to.min(t.len()))
+        .filter(|&i| t.is_char_boundary(i))
+        .collect()
+}
+
+/// A corpus flow with multi-byte text inside template tags, before the `:`
+/// of keys, in ids, and in new `{{ outputs... }}` / `{% %}` expressions.
+fn wide_mutant(flows: &[String], case_seed: u64) -> String {
+    let mut rng = Rng::new(case_seed);
+    let mut t = rng.pick(flows).clone();
+    for _ in 0..1 + rng.below(4) {
+        let w = *rng.pick(WIDE);
+        let tags = pebble::tags(&t);
+        let at = match rng.below(5) {
+            0 | 1 if !tags.is_empty() => {
+                let tag = rng.pick(&tags);
+                let spots = boundaries(&t, tag.range.start + 2, tag.range.end.saturating_sub(2));
+                rng.pick(&spots).to_owned()
+            }
+            2 => {
+                let keys: Vec<usize> = t.match_indices(": ").map(|(i, _)| i).collect();
+                match keys.is_empty() {
+                    true => 0,
+                    false => *rng.pick(&keys),
+                }
+            }
+            3 => {
+                let ids: Vec<usize> = t.match_indices("id: ").map(|(i, _)| i + 4).collect();
+                match ids.is_empty() {
+                    true => 0,
+                    false => *rng.pick(&ids),
+                }
+            }
+            _ => {
+                // A new expression reading a task's rows, with wide names.
+                let values: Vec<usize> = t.match_indices(": ").map(|(i, _)| i + 2).collect();
+                let at = if values.is_empty() {
+                    0
+                } else {
+                    *rng.pick(&values)
+                };
+                let expr = match rng.below(3) {
+                    0 => format!("\"{{{{ outputs.q{w}.rows[0].pr{w}nom }}}} {w}\""),
+                    1 => format!("\"{{% if outputs['{w}'].row.{w} %}}{w}{{% endif %}}\""),
+                    _ => format!("'{{{{ \"{w}\" ~ outputs.{w} }}}}{w}'"),
+                };
+                // The expression replaces the value, up to the end of its line.
+                let end = t[at..].find('\n').map_or(t.len(), |i| at + i);
+                t.replace_range(at..end, &expr);
+                continue;
+            }
+        };
+        t.insert_str(at, w);
+    }
+    t
+}
+
+/// Every codemod, unsafe fixes on; the two that undo each other run in
+/// turns.
+fn every_codemod() -> Vec<Settings> {
+    let names: Vec<String> = kestra_fix::codemods::all()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    kestra_fix::codemods::OPPOSITES
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .map(|left_out| {
+            let overrides = Overrides {
+                select: Some(names.iter().filter(|n| *n != left_out).cloned().collect()),
+                unsafe_fixes: true,
+                target_version: Some("2.0".parse().unwrap()),
+                ..Overrides::default()
+            };
+            Settings::resolve(&Config::default(), &overrides).expect("valid selection")
+        })
+        .collect()
+}
+
+#[test]
+fn fuzz_every_codemod_with_multibyte_text_never_panics() {
+    let flows: Vec<String> = common::yaml_files(&common::kestra_dir())
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read corpus file"))
+        .filter(|t| kestra_fix::kestra::flow::Flow::cast(&syntax::parse(t)).is_some())
+        .collect();
+    assert!(flows.len() > 50, "corpus not found ({} flows)", flows.len());
+    let default_iters = if cfg!(debug_assertions) { 150 } else { 1_500 };
+    let iters = env_u64("FUZZ_ENGINE_ITERS").unwrap_or(default_iters);
+    let base = env_u64("FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    let seeds: Vec<u64> = match env_u64("FUZZ_CASE") {
+        Some(s) => vec![s],
+        None => (0..iters)
+            .map(|i| splitmix64(base ^ i.wrapping_mul(0x5851)))
+            .collect(),
+    };
+    let settings = every_codemod();
+    let verifier = Verifier::default();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flow.yaml");
+    let watchdog = Watchdog::new(Duration::from_secs(30));
+    let (mut flows_run, mut fixed, mut failures) = (0usize, 0usize, Vec::new());
+    for &seed in &seeds {
+        let text = wide_mutant(&flows, seed);
+        std::fs::write(&path, &text).unwrap();
+        for s in &settings {
+            watchdog.start(format!("engine FUZZ_CASE={seed:#x}, input:\n{text:?}"));
+            let report = catch(|| process_file(&path, s, &verifier, false));
+            watchdog.done();
+            match report {
+                Ok(r) => {
+                    flows_run += usize::from(r.is_flow);
+                    fixed += usize::from(r.changed());
+                }
+                Err(panic) if failures.len() < MAX_REPORTED => {
+                    failures.push(format!("--- FUZZ_CASE={seed:#x}: {panic}\ninput: {text:?}"))
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    drop(watchdog);
+    println!(
+        "engine fuzz: {} mutants, {flows_run} runs reached the codemods, {fixed} changed a file, {} panics",
+        seeds.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The mutants must reach the codemods, not stop at a parse error.
+    assert!(
+        flows_run * 2 > seeds.len() * settings.len(),
+        "only {flows_run} runs reached the codemods"
     );
 }

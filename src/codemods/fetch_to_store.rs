@@ -467,9 +467,23 @@ impl Judge<'_> {
 
     /// The mode the instance would run with after `plan`.
     fn mode_after(&self, inst: &PluginInstance, plan: &Plan) -> Option<Mode> {
-        let after = replay(std::slice::from_ref(self.data), &plan.changes).ok()?;
-        let own = inst.path.lookup(after.first()?)?;
-        mode_of(&self.effective(own)).ok()
+        // Replayed on the instance alone when the plan only touches it: a
+        // copy of the whole flow per query is quadratic in large flows.
+        let local: Option<Vec<DataChange>> = plan
+            .changes
+            .iter()
+            .map(|c| rebased(c, &inst.path))
+            .collect();
+        let own = match local {
+            Some(changes) => replay(std::slice::from_ref(inst.path.lookup(self.data)?), &changes)
+                .ok()?
+                .pop()?,
+            None => {
+                let after = replay(std::slice::from_ref(self.data), &plan.changes).ok()?;
+                inst.path.lookup(after.first()?)?.clone()
+            }
+        };
+        mode_of(&self.effective(&own)).ok()
     }
 
     fn who(&self, inst: &PluginInstance) -> String {
@@ -827,6 +841,22 @@ fn rename_key(text: &str, entry: &Entry, new: &str) -> Option<TextEdit> {
         return None;
     }
     Some(edit::replace_scalar(text, &key, new))
+}
+
+/// `change` with its path relative to `base`, if it lies under it.
+fn rebased(change: &DataChange, base: &DataPath) -> Option<DataChange> {
+    let mut change = change.clone();
+    let path = match &mut change {
+        DataChange::SetScalar { path, .. }
+        | DataChange::Replace { path, .. }
+        | DataChange::InsertKey { path, .. }
+        | DataChange::RemoveKey { path, .. }
+        | DataChange::RenameKey { path, .. } => path,
+        DataChange::SameEffectiveConfig => return Some(change),
+    };
+    let rest = path.segments().strip_prefix(base.segments())?;
+    *path = DataPath(rest.to_vec());
+    Some(change)
 }
 
 #[cfg(test)]

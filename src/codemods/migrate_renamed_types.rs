@@ -169,10 +169,17 @@ fn judge_against_defaults(
     renames: &mut [Rename],
 ) {
     let before: Vec<&str> = defaults.iter().map(|d| d.type_name.as_str()).collect();
+    // By path, not by a scan per instance: flows with many thousands of
+    // tasks would make this loop quadratic.
+    let mut by_path = std::collections::HashMap::new();
+    for (i, r) in renames.iter().enumerate() {
+        by_path.entry(&r.inst.path).or_insert(i);
+    }
     let rename_of = |inst: &PluginInstance, renames: &[Rename]| {
-        renames
-            .iter()
-            .position(|r| r.inst.path == inst.path && r.unsafe_reason.is_none())
+        by_path
+            .get(&inst.path)
+            .copied()
+            .filter(|&r| renames[r].unsafe_reason.is_none())
     };
     loop {
         let after: Vec<&str> = defaults

@@ -327,7 +327,7 @@ fn fix_text(
     let original_index = LineIndex::new(original);
     let mut text = original.to_string();
     // Edits applied in each round, to map later positions back to `original`.
-    let mut history: Vec<Vec<TextEdit>> = Vec::new();
+    let mut history: Vec<RoundShifts> = Vec::new();
     let mut before_data: Option<Vec<Value>> = None;
     // The tree verification built for the text the next round starts from.
     let mut next_parse: Option<Parse> = None;
@@ -491,7 +491,7 @@ fn fix_text(
                 });
             }
         }
-        history.push(edits);
+        history.push(RoundShifts::new(&edits));
         before_data = Some(after);
         next_parse = Some(reparsed);
         text = new_text;
@@ -563,7 +563,9 @@ fn select(
     let first_phase = order.iter().map(|&i| candidates[i].phase).min();
     order.retain(|&i| Some(candidates[i].phase) == first_phase);
     order.sort_by_key(|&i| candidates[i].fix.edit_span().map(|r| (r.start(), r.end())));
-    let mut spans: Vec<TextRange> = Vec::new();
+    // `order` is sorted by span start, so a span overlaps (or touches) a
+    // taken one exactly when it starts at or before the furthest taken end.
+    let mut taken_end: Option<TextSize> = None;
     let mut files: Vec<PathBuf> = created.iter().map(|f| f.path.clone()).collect();
     let mut taken = Vec::new();
     // A fix that promises every instance's effective configuration is
@@ -583,13 +585,15 @@ fn select(
         }
         let fix = &candidates[i].fix;
         let span = fix.edit_span();
-        let overlaps = span.is_some_and(|s| spans.iter().any(|t| t.intersect(s).is_some()));
+        let overlaps = span.is_some_and(|s| taken_end.is_some_and(|e| s.start() <= e));
         let new_paths: Vec<PathBuf> = fix.new_files.iter().map(|f| dir.join(&f.path)).collect();
         let same_file = new_paths.iter().any(|p| files.contains(p));
         if overlaps || same_file {
             continue;
         }
-        spans.extend(span);
+        if let Some(s) = span {
+            taken_end = taken_end.max(Some(s.end()));
+        }
         files.extend(new_paths);
         taken.push(i);
     }
@@ -617,15 +621,44 @@ fn verify_round<'c>(
     match combined {
         Ok(checked) => Ok(checked),
         Err(detail) => {
-            for c in taken {
-                let alone = apply_edits(text, &c.fix.edits)
-                    .ok_or_else(|| "its edits overlap or fall outside the text".to_string())
-                    .and_then(|t| check(verifier, &t, before, c.fix.changes.clone()));
-                if let Err(d) = alone {
-                    return Err((c, d));
-                }
-            }
-            Err((taken[0], detail))
+            Err(failing_alone(verifier, text, before, taken).unwrap_or((taken[0], detail)))
+        }
+    }
+}
+
+/// The first fix of `fixes` that fails on its own, found by halving: each
+/// check reads the whole file, so a check per fix would be quadratic in a
+/// large flow. A half that passes holds no fix failing alone (a fix that
+/// fails alone fails with others beside it).
+fn failing_alone<'c>(
+    verifier: &Verifier,
+    text: &str,
+    before: &[Value],
+    fixes: &[&'c Candidate],
+) -> Option<(&'c Candidate, String)> {
+    let check_together = |fixes: &[&Candidate]| {
+        let edits: Vec<TextEdit> = fixes
+            .iter()
+            .flat_map(|c| c.fix.edits.iter().cloned())
+            .collect();
+        let changes = fixes
+            .iter()
+            .flat_map(|c| c.fix.changes.iter().cloned())
+            .collect();
+        apply_edits(text, &edits)
+            .ok_or_else(|| "its edits overlap or fall outside the text".to_string())
+            .and_then(|t| check(verifier, &t, before, changes))
+    };
+    match fixes {
+        [] => None,
+        [one] => check_together(fixes).err().map(|d| (*one, d)),
+        _ => {
+            let (first, second) = fixes.split_at(fixes.len() / 2);
+            [first, second].into_iter().find_map(|half| {
+                check_together(half)
+                    .err()
+                    .and_then(|_| failing_alone(verifier, text, before, half))
+            })
         }
     }
 }
@@ -647,30 +680,51 @@ fn check(
     Ok((reparsed, after))
 }
 
-/// Maps an offset in the text after `history`'s edits back to the text
-/// before them; offsets inside an edit's new text map to its start.
-fn map_back(history: &[Vec<TextEdit>], offset: TextSize) -> TextSize {
-    let mut offset = i64::from(u32::from(offset));
-    for edits in history.iter().rev() {
+/// One round's edits, sorted, each with the shift of offsets after it,
+/// so an offset maps back by binary search: a flow with many thousands
+/// of fixes and findings would be quadratic with a scan per offset.
+struct RoundShifts {
+    /// (start before the round, start after it, length after it, shift
+    /// of the offsets past this edit)
+    edits: Vec<(i64, i64, i64, i64)>,
+}
+
+impl RoundShifts {
+    fn new(edits: &[TextEdit]) -> Self {
         let mut sorted: Vec<&TextEdit> = edits.iter().collect();
         sorted.sort_by_key(|e| e.range.start());
         let mut delta: i64 = 0;
-        let mut mapped = None;
-        for e in sorted {
-            let start = i64::from(u32::from(e.range.start()));
-            let old_len = i64::from(u32::from(e.range.len()));
-            let new_len = e.new_text.len() as i64;
-            let new_start = start + delta;
-            if offset < new_start {
-                break;
-            }
-            if offset < new_start + new_len {
-                mapped = Some(start);
-                break;
-            }
-            delta += new_len - old_len;
+        let edits = sorted
+            .into_iter()
+            .map(|e| {
+                let start = i64::from(u32::from(e.range.start()));
+                let old_len = i64::from(u32::from(e.range.len()));
+                let new_len = e.new_text.len() as i64;
+                let new_start = start + delta;
+                delta += new_len - old_len;
+                (start, new_start, new_len, delta)
+            })
+            .collect();
+        RoundShifts { edits }
+    }
+}
+
+/// Maps an offset in the text after `history`'s edits back to the text
+/// before them; offsets inside an edit's new text map to its start.
+fn map_back(history: &[RoundShifts], offset: TextSize) -> TextSize {
+    let mut offset = i64::from(u32::from(offset));
+    for round in history.iter().rev() {
+        // The last edit starting at or before the offset is the only one
+        // that can hold it: edits do not overlap.
+        let n = round.edits.partition_point(|e| e.1 <= offset);
+        if let Some(&(start, new_start, new_len, delta)) = n.checked_sub(1).map(|i| &round.edits[i])
+        {
+            offset = if offset < new_start + new_len {
+                start
+            } else {
+                offset - delta
+            };
         }
-        offset = mapped.unwrap_or(offset - delta);
     }
     TextSize::from(offset.max(0) as u32)
 }
@@ -702,7 +756,7 @@ mod tests {
             TextRange::new(4.into(), 7.into()),
             "BBBBB",
         )];
-        let history = vec![round];
+        let history = vec![RoundShifts::new(&round)];
         assert_eq!(map_back(&history, 2.into()), TextSize::from(2));
         assert_eq!(map_back(&history, 6.into()), TextSize::from(4));
         assert_eq!(map_back(&history, 10.into()), TextSize::from(8));

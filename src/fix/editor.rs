@@ -576,7 +576,7 @@ fn guard(node: &Node, path: &DataPath) -> Result<(), Refusal> {
             // The core tags of strings and collections say what the text
             // says already; any other tag is data an edit would not keep.
             let plain = matches!(
-                canonical_tag(&tag),
+                canonical_tag(&tag).as_ref(),
                 "tag:yaml.org,2002:str" | "tag:yaml.org,2002:map" | "tag:yaml.org,2002:seq"
             );
             if !plain {

@@ -4,7 +4,8 @@
 
 use crate::syntax::value::Value;
 
-use saphyr::{LoadableYamlNode, YamlOwned};
+use saphyr::{MarkedYamlOwned, Marker, ScalarOwned, ScalarStyle, Tag, YamlDataOwned, YamlLoader};
+use std::borrow::Cow;
 
 /// Why the oracle could not read a text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,49 +21,98 @@ pub struct LoadError {
 pub fn load(text: &str) -> Result<Vec<Value>, LoadError> {
     // saphyr, like the YAML spec, treats a leading BOM as a stream marker;
     // strip it so a BOM alone never changes what is compared.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let docs = YamlOwned::load_from_str(text).map_err(|e| LoadError {
-        message: e.info().to_string(),
-        line: e.marker().line(),
-        col: e.marker().col() + 1,
-    })?;
-    docs.iter().map(convert).collect()
+    let stripped = text.strip_prefix('\u{feff}');
+    let at = |mark: Marker, message: String| LoadError {
+        message,
+        line: mark.line(),
+        // The BOM is a character of the first line in the file as written.
+        col: mark.col() + 1 + usize::from(stripped.is_some() && mark.line() == 1),
+    };
+    let mut loader: YamlLoader<'_, MarkedYamlOwned> = YamlLoader::default();
+    // Scalars stay as written (text, style, tag) and are resolved below,
+    // still by saphyr, so a tag saphyr cannot resolve keeps its position.
+    loader.early_parse(false);
+    let mut parser = saphyr_parser::Parser::new_from_str(stripped.unwrap_or(text));
+    parser
+        .load(&mut loader, true)
+        .map_err(|e| at(*e.marker(), e.info().to_string()))?;
+    if let Some(e) = loader.error() {
+        return Err(at(*e.marker(), e.info().to_string()));
+    }
+    loader
+        .into_documents()
+        .iter()
+        .map(|doc| convert(doc).map_err(|(mark, message)| at(mark, message)))
+        .collect()
 }
 
-fn convert(y: &YamlOwned) -> Result<Value, LoadError> {
-    Ok(match y {
-        YamlOwned::Value(s) => scalar(s),
-        YamlOwned::Representation(text, _, _) => Value::String(text.clone()),
-        YamlOwned::Sequence(items) => {
+fn convert(y: &MarkedYamlOwned) -> Result<Value, (Marker, String)> {
+    Ok(match &y.data {
+        YamlDataOwned::Value(s) => scalar(s),
+        YamlDataOwned::Representation(text, style, tag) => representation(y, text, *style, tag)?,
+        YamlDataOwned::Sequence(items) => {
             Value::Seq(items.iter().map(convert).collect::<Result<_, _>>()?)
         }
-        YamlOwned::Mapping(map) => Value::Map(
+        YamlDataOwned::Mapping(map) => Value::Map(
             map.iter()
                 .map(|(k, v)| Ok((convert(k)?, convert(v)?)))
-                .collect::<Result<_, LoadError>>()?,
+                .collect::<Result<_, _>>()?,
         ),
-        YamlOwned::Tagged(tag, inner) => Value::Tagged(
-            format!("{}{}", tag.handle, tag.suffix),
-            Box::new(convert(inner)?),
-        ),
-        YamlOwned::Alias(_) | YamlOwned::BadValue => {
-            return Err(LoadError {
-                message: "a value the YAML oracle cannot resolve (bad alias or tagged value)"
-                    .into(),
-                line: 0,
-                col: 0,
-            })
+        YamlDataOwned::Tagged(tag, inner) => {
+            Value::Tagged(tag_name(tag), Box::new(convert(inner)?))
         }
+        YamlDataOwned::Alias(_) | YamlDataOwned::BadValue => return Err((
+            y.span.start,
+            "a value the YAML oracle cannot resolve (an alias to no anchor, or an empty document)"
+                .into(),
+        )),
     })
 }
 
-fn scalar(s: &saphyr::ScalarOwned) -> Value {
+/// A scalar as written, resolved by saphyr under the core schema. A core
+/// tag saphyr has no type for (`!!binary`, `!!timestamp`) keeps its text
+/// under the tag, as our decoder does.
+fn representation(
+    y: &MarkedYamlOwned,
+    text: &str,
+    style: ScalarStyle,
+    tag: &Option<Tag>,
+) -> Result<Value, (Marker, String)> {
+    let resolve = |tag: Option<&Tag>| {
+        let tag = tag.map(|t| Cow::Owned(t.clone()));
+        ScalarOwned::parse_from_cow_and_metadata(Cow::Borrowed(text), style, tag.as_ref())
+    };
+    match tag {
+        Some(t) if !t.is_yaml_core_schema() => Ok(Value::Tagged(
+            tag_name(t),
+            Box::new(scalar(
+                &resolve(None).unwrap_or(ScalarOwned::String(text.into())),
+            )),
+        )),
+        Some(t) if !matches!(t.suffix.as_str(), "str" | "int" | "float" | "bool" | "null") => Ok(
+            Value::Tagged(tag_name(t), Box::new(Value::String(text.to_string()))),
+        ),
+        _ => resolve(tag.as_ref()).map(|s| scalar(&s)).ok_or_else(|| {
+            let tag = tag.as_ref().map(tag_name).unwrap_or_default();
+            (
+                y.span.start,
+                format!("`{text}` is not a valid value for its tag `{tag}`"),
+            )
+        }),
+    }
+}
+
+fn tag_name(tag: &Tag) -> String {
+    format!("{}{}", tag.handle, tag.suffix)
+}
+
+fn scalar(s: &ScalarOwned) -> Value {
     match s {
-        saphyr::ScalarOwned::Null => Value::Null,
-        saphyr::ScalarOwned::Boolean(b) => Value::Bool(*b),
-        saphyr::ScalarOwned::Integer(i) => Value::Int(*i),
-        saphyr::ScalarOwned::FloatingPoint(x) => Value::Float(x.into_inner()),
-        saphyr::ScalarOwned::String(s) => Value::String(s.clone()),
+        ScalarOwned::Null => Value::Null,
+        ScalarOwned::Boolean(b) => Value::Bool(*b),
+        ScalarOwned::Integer(i) => Value::Int(*i),
+        ScalarOwned::FloatingPoint(x) => Value::Float(x.into_inner()),
+        ScalarOwned::String(s) => Value::String(s.clone()),
     }
 }
 
@@ -91,6 +141,30 @@ mod tests {
     fn reports_where_the_text_is_invalid() {
         let err = load("a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.line >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn unresolvable_values_have_a_position() {
+        let err = load("a: 1\nb: !!int nope\n").unwrap_err();
+        assert_eq!((err.line, err.col), (2, 4), "{err:?}");
+        let err = load("\u{feff}a: !!int x\n").unwrap_err();
+        assert_eq!((err.line, err.col), (1, 5), "{err:?}");
+    }
+
+    #[test]
+    fn binary_is_its_text_under_the_tag_as_our_decoder_reads_it() {
+        let text = "data: !!binary R0lGODlh\nq: !<tag:yaml.org,2002:binary> 'R0lG'\n";
+        let docs = load(text).unwrap();
+        let data = DataPath::root().key("data").lookup(&docs[0]).unwrap();
+        assert_eq!(
+            data,
+            &Value::Tagged(
+                "tag:yaml.org,2002:binary".into(),
+                Box::new(Value::String("R0lGODlh".into()))
+            )
+        );
+        let ours = crate::syntax::value::decode_documents(&crate::syntax::parse(text)).unwrap();
+        assert_eq!(ours, docs);
     }
 
     #[test]

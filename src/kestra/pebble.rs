@@ -84,7 +84,10 @@ fn find_close(s: &str, from: usize, close: &str, kind: TagKind) -> usize {
                 }
                 i += 1;
             }
-            _ if s[i..].starts_with(close) => return i,
+            // Compare bytes: `i` may sit inside a multi-byte character
+            // (after a skipped escape), and the delimiter is ASCII, so a
+            // match is always at a char boundary.
+            _ if b[i..].starts_with(close.as_bytes()) => return i,
             _ => i += 1,
         }
     }
@@ -334,6 +337,18 @@ mod tests {
     fn closing_delimiter_inside_a_string_does_not_end_the_tag() {
         let t = tags("{{ 'a}}b' | upper }} tail");
         assert_eq!(t[0].body, " 'a}}b' | upper ");
+    }
+
+    #[test]
+    fn non_ascii_characters_inside_tags_are_not_cut() {
+        let s = "{{ outputs.q.rows[0].prénom }} {% if 'é\\é' %}日本{# 🎉 #}";
+        let t = tags(s);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0].body, " outputs.q.rows[0].prénom ");
+        assert_eq!(t[2].body, " 🎉 ");
+        assert_eq!(references(s), vec![out("q", &["rows"])]);
+        // An unclosed tag ending inside a multi-byte character.
+        assert_eq!(tags("{{ 'a\\é")[0].body, " 'a\\é");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! becomes ERROR nodes plus [`SyntaxError`]s; the parser never panics.
 
 pub mod ast;
+mod check;
 pub mod edit;
 pub mod emit;
 mod kind;
@@ -79,7 +80,14 @@ impl Parse {
 /// assert_eq!(root.get_str("id").as_deref(), Some("hello"));
 /// ```
 pub fn parse(text: &str) -> Parse {
-    let (green, errors) = parser::parse(text);
+    let (green, mut errors) = parser::parse(text);
+    errors.extend(check::forbidden_character(text));
+    // What an alias refers to is only sound in a tree without errors; a
+    // stream without `*` has no alias, and most flows have none.
+    if errors.is_empty() && text.as_bytes().contains(&b'*') {
+        errors.extend(check::aliases(&SyntaxNode::new_root(green.clone())));
+    }
+    errors.sort_by_key(|e| e.range.start());
     Parse { green, errors }
 }
 

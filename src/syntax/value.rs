@@ -486,7 +486,8 @@ pub fn decode_scalar(node: &SyntaxNode) -> Value {
 }
 
 fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
-    match tag.map(canonical_tag) {
+    let tag = tag.map(canonical_tag);
+    match tag.as_deref() {
         Some(t) if !is_core_tag(t) && t != "!" => {
             Value::Tagged(t.to_string(), Box::new(Value::String(text)))
         }
@@ -499,24 +500,28 @@ fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
             Value::String(s) => Value::String(s),
             v => v,
         },
+        // A core tag without a type here (`!!binary`, `!!timestamp`):
+        // its text, under the tag, as the oracle reads it too.
+        Some(t) if t != "!" => Value::Tagged(t.to_string(), Box::new(Value::String(text))),
         Some(_) => Value::String(text),
     }
 }
 
 fn is_core_tag(tag: &str) -> bool {
-    tag.starts_with("tag:yaml.org,2002:")
+    tag.starts_with(CORE_PREFIX)
 }
 
-pub fn canonical_tag(tag: &str) -> &str {
-    match tag {
-        "!!str" | "!<tag:yaml.org,2002:str>" => "tag:yaml.org,2002:str",
-        "!!int" | "!<tag:yaml.org,2002:int>" => "tag:yaml.org,2002:int",
-        "!!float" | "!<tag:yaml.org,2002:float>" => "tag:yaml.org,2002:float",
-        "!!bool" | "!<tag:yaml.org,2002:bool>" => "tag:yaml.org,2002:bool",
-        "!!null" | "!<tag:yaml.org,2002:null>" => "tag:yaml.org,2002:null",
-        "!!map" | "!<tag:yaml.org,2002:map>" => "tag:yaml.org,2002:map",
-        "!!seq" | "!<tag:yaml.org,2002:seq>" => "tag:yaml.org,2002:seq",
-        other => other,
+const CORE_PREFIX: &str = "tag:yaml.org,2002:";
+
+/// The full name of a tag of the core schema's `!!` handle, written short
+/// (`!!int`) or verbatim (`!<tag:yaml.org,2002:int>`); other tags as written.
+pub fn canonical_tag(tag: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(suffix) = tag.strip_prefix("!!") {
+        return format!("{CORE_PREFIX}{suffix}").into();
+    }
+    match tag.strip_prefix("!<").and_then(|t| t.strip_suffix('>')) {
+        Some(full) => full.into(),
+        None => tag.into(),
     }
 }
 
@@ -573,7 +578,7 @@ impl Decoder {
         let content = parent.children().find(|n| n.kind().is_content_node());
         let value = match content {
             Some(c) => self.content(&c, tag.as_deref())?,
-            None => match tag.as_deref().map(canonical_tag) {
+            None => match tag.as_deref().map(canonical_tag).as_deref() {
                 Some("tag:yaml.org,2002:str") => Value::String(String::new()),
                 _ => Value::Null,
             },
@@ -678,7 +683,7 @@ impl std::fmt::Display for Value {
 
 /// Wraps a collection in its tag when the tag is outside the core schema.
 fn tagged(tag: Option<&str>, value: Value) -> Value {
-    match tag.map(canonical_tag) {
+    match tag.map(canonical_tag).as_deref() {
         Some(t) if !is_core_tag(t) && t != "!" => Value::Tagged(t.to_string(), Box::new(value)),
         _ => value,
     }
