@@ -16,7 +16,8 @@ use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{self, Position};
 use crate::syntax::render::{self, Fragment};
 use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::value::{canonical_tag, decode_node, Value};
+use crate::syntax::emit;
+use crate::syntax::value::{canonical_tag, decode_node, ScalarStyle, Value};
 use crate::syntax::{Parse, TextRange, TextSize};
 
 /// Collects the edits and declared changes of one fix.
@@ -62,11 +63,19 @@ impl<'a> Editor<'a> {
     /// The node at `path`. Refused when the way there passes through an
     /// alias, an anchored node or a tagged collection.
     pub fn node(&self, path: &DataPath) -> Result<Node, Refusal> {
+        let node = self.reach(path)?;
+        guard(&node, path)?;
+        Ok(node)
+    }
+
+    /// The node at `path`, with every node on the way there guarded but
+    /// not the node itself.
+    fn reach(&self, path: &DataPath) -> Result<Node, Refusal> {
         let missing = || Refusal::Missing { path: path.clone() };
         let mut node = self.root.clone().ok_or_else(missing)?;
         let mut at = DataPath::root();
-        guard(&node, &at)?;
         for seg in path.segments() {
+            guard(&node, &at)?;
             node = match (seg, &node) {
                 (PathSeg::Key(k), Node::Mapping(m)) => m.get_value(k),
                 (PathSeg::Index(i), Node::Sequence(s)) => s.items().nth(*i).and_then(|i| i.value()),
@@ -77,7 +86,6 @@ impl<'a> Editor<'a> {
                 PathSeg::Key(k) => at.key(k.clone()),
                 PathSeg::Index(i) => at.index(*i),
             };
-            guard(&node, &at)?;
         }
         Ok(node)
     }
@@ -102,20 +110,33 @@ impl<'a> Editor<'a> {
 
     /// The scalar at `path` becomes `value`, keeping its quoting style
     /// where the new value allows it.
+    ///
+    /// A scalar carrying a core scalar tag (`!!bool true`) is written anew,
+    /// tag and all: the tag described the old text, the new text says what
+    /// the new value is.
     pub fn set_scalar(&mut self, path: &DataPath, value: Value) -> Result<(), Refusal> {
-        let Node::Scalar(scalar) = self.node(path)? else {
+        let node = self.reach(path)?;
+        let retag = retaggable(&node);
+        if !retag {
+            guard(&node, path)?;
+        }
+        let Node::Scalar(scalar) = node else {
             return Err(Refusal::NotScalar { path: path.clone() });
         };
         let tag = Node::Scalar(scalar.clone())
             .properties()
             .and_then(|p| p.tag());
-        if let (Some(tag), false) = (tag, matches!(value, Value::String(_))) {
+        if let (Some(tag), false) = (tag, retag || matches!(value, Value::String(_))) {
             return Err(Refusal::Tagged {
                 path: path.clone(),
                 tag,
             });
         }
         let edit = match &value {
+            Value::String(s) if retag => TextEdit::replace(
+                Node::Scalar(scalar.clone()).full_range(),
+                emit::string_scalar(s, ScalarStyle::Plain, in_flow(scalar.syntax())),
+            ),
             Value::String(s) => edit::replace_scalar(self.text, &scalar, s),
             other => {
                 let flow = in_flow(scalar.syntax());
@@ -127,7 +148,12 @@ impl<'a> Editor<'a> {
                         }
                     })?;
                 let text = if flow { text } else { text.replace('\n', " ") };
-                TextEdit::replace(scalar.syntax().text_range(), text)
+                let range = if retag {
+                    Node::Scalar(scalar.clone()).full_range()
+                } else {
+                    scalar.syntax().text_range()
+                };
+                TextEdit::replace(range, text)
             }
         };
         self.push(
@@ -143,7 +169,11 @@ impl<'a> Editor<'a> {
     /// In the mapping at `map`, key `from` becomes `to`; the value stays.
     pub fn rename_key(&mut self, map: &DataPath, from: &str, to: &str) -> Result<(), Refusal> {
         let (mapping, entry) = self.entry(map, from)?;
-        if mapping.get(to).is_some() {
+        // A key this fix removes is free to take.
+        let removed = self.changes.iter().any(
+            |c| matches!(c, DataChange::RemoveKey { path, key } if path == map && key == to),
+        );
+        if mapping.get(to).is_some() && !removed {
             return Err(Refusal::KeyExists {
                 path: map.clone(),
                 key: to.into(),
@@ -539,6 +569,11 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
+    /// The data changes declared so far.
+    pub fn changes(&self) -> &[DataChange] {
+        &self.changes
+    }
+
     /// The edits and the data changes they make.
     pub fn finish(self) -> (Vec<TextEdit>, Vec<DataChange>) {
         (self.edits, self.changes)
@@ -588,6 +623,28 @@ fn guard(node: &Node, path: &DataPath) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// A scalar whose only property is a core tag of a non-string scalar
+/// (`!!bool`, `!!int`, `!!float`, `!!null`): replacing its whole text,
+/// tag included, writes exactly the new value.
+fn retaggable(node: &Node) -> bool {
+    let Node::Scalar(_) = node else {
+        return false;
+    };
+    let Some(props) = node.properties() else {
+        return false;
+    };
+    props.anchor().is_none()
+        && props.tag().is_some_and(|tag| {
+            matches!(
+                canonical_tag(&tag).as_ref(),
+                "tag:yaml.org,2002:bool"
+                    | "tag:yaml.org,2002:int"
+                    | "tag:yaml.org,2002:float"
+                    | "tag:yaml.org,2002:null"
+            )
+        })
 }
 
 fn in_flow(node: &crate::syntax::SyntaxNode) -> bool {
@@ -814,6 +871,32 @@ mod tests {
             })
         });
         assert_eq!(r.code(), "missing");
+    }
+
+    #[test]
+    fn core_scalar_tags_are_replaced_with_the_value() {
+        let text = "t:\n  store: !!bool true # kept\n  n: !!int 3\n  s: !!str x\n";
+        let out = edit(text, |e| {
+            e.set_scalar(&path("t.store"), Value::String("STORE".into()))?;
+            e.set_scalar(&path("t.n"), Value::Int(4))
+        });
+        assert_eq!(out, "t:\n  store: STORE # kept\n  n: 4\n  s: !!str x\n");
+        let r = refusal("t: &a !!bool true\nu: *a\n", |e| {
+            e.set_scalar(&path("t"), Value::String("x".into()))
+        });
+        assert_eq!(r.code(), "anchored-node");
+    }
+
+    #[test]
+    fn a_key_removed_by_the_fix_can_be_renamed_to() {
+        let text = "q:\n  store: false\n  fetch: true # keep\n";
+        let out = edit(text, |e| {
+            e.remove_key(&path("q"), "store")?;
+            e.rename_key(&path("q"), "fetch", "store")
+        });
+        assert_eq!(out, "q:\n  store: true # keep\n");
+        let r = refusal(text, |e| e.rename_key(&path("q"), "fetch", "store"));
+        assert_eq!(r.code(), "key-exists");
     }
 
     #[test]
