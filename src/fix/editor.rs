@@ -167,8 +167,13 @@ impl<'a> Editor<'a> {
     }
 
     /// In the mapping at `map`, key `from` becomes `to`; the value stays.
+    /// The value's text is not touched, so its tag or anchor does not
+    /// stand in the way.
     pub fn rename_key(&mut self, map: &DataPath, from: &str, to: &str) -> Result<(), Refusal> {
-        let (mapping, entry) = self.entry(map, from)?;
+        let mapping = self.mapping(map)?;
+        let entry = mapping
+            .get(from)
+            .ok_or_else(|| Refusal::Missing { path: map.key(from) })?;
         // A key this fix removes is free to take.
         let removed = self.changes.iter().any(
             |c| matches!(c, DataChange::RemoveKey { path, key } if path == map && key == to),
@@ -574,6 +579,28 @@ impl<'a> Editor<'a> {
         &self.changes
     }
 
+    /// The declared changes with their paths relative to `base`, or `None`
+    /// when one lies outside it: what to replay on that node alone.
+    pub fn changes_under(&self, base: &DataPath) -> Option<Vec<DataChange>> {
+        self.changes
+            .iter()
+            .map(|change| {
+                let mut change = change.clone();
+                let path = match &mut change {
+                    DataChange::SetScalar { path, .. }
+                    | DataChange::Replace { path, .. }
+                    | DataChange::InsertKey { path, .. }
+                    | DataChange::RemoveKey { path, .. }
+                    | DataChange::RenameKey { path, .. } => path,
+                    DataChange::SameEffectiveConfig => return Some(change),
+                };
+                let rest = path.segments().strip_prefix(base.segments())?;
+                *path = DataPath(rest.to_vec());
+                Some(change)
+            })
+            .collect()
+    }
+
     /// The edits and the data changes they make.
     pub fn finish(self) -> (Vec<TextEdit>, Vec<DataChange>) {
         (self.edits, self.changes)
@@ -881,6 +908,8 @@ mod tests {
             e.set_scalar(&path("t.n"), Value::Int(4))
         });
         assert_eq!(out, "t:\n  store: STORE # kept\n  n: 4\n  s: !!str x\n");
+        let out = edit(text, |e| e.rename_key(&path("t"), "n", "m"));
+        assert_eq!(out, "t:\n  store: !!bool true # kept\n  m: !!int 3\n  s: !!str x\n");
         let r = refusal("t: &a !!bool true\nu: *a\n", |e| {
             e.set_scalar(&path("t"), Value::String("x".into()))
         });
@@ -897,6 +926,22 @@ mod tests {
         assert_eq!(out, "q:\n  store: true # keep\n");
         let r = refusal(text, |e| e.rename_key(&path("q"), "fetch", "store"));
         assert_eq!(r.code(), "key-exists");
+    }
+
+    #[test]
+    fn changes_replay_on_the_node_they_lie_under() {
+        let text = "a:\n  b:\n    c: 1\n  d: 2\n";
+        let parsed = parse(text);
+        let style = Style::detect(text, &parsed.syntax());
+        let mut e = Editor::new(text, &parsed, &style);
+        e.set_scalar(&path("a.b.c"), Value::Int(3)).unwrap();
+        e.rename_key(&path("a.b"), "c", "k").unwrap();
+        let local = e.changes_under(&path("a.b")).expect("all under a.b");
+        let b = path("a.b").lookup(&load(text).unwrap()[0]).unwrap().clone();
+        let after = replay(&[b], &local).unwrap();
+        assert_eq!(after, load("k: 3\n").unwrap());
+        e.remove_key(&path("a"), "d").unwrap();
+        assert_eq!(e.changes_under(&path("a.b")), None);
     }
 
     #[test]
