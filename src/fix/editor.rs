@@ -224,38 +224,151 @@ impl<'a> Editor<'a> {
         position: Position<&str>,
     ) -> Result<(), Refusal> {
         let mapping = self.mapping(map)?;
-        self.insert_entry_text(&mapping, map, key, &value, position, Decor::default())
+        self.insert_entry_text(
+            &mapping,
+            map,
+            &[(key.to_string(), value)],
+            position,
+            Decor::default(),
+        )
+    }
+
+    /// The mapping at `map` gains `entries` (each key absent before), in
+    /// this order, together at one place.
+    pub fn insert_entries(
+        &mut self,
+        map: &DataPath,
+        entries: Vec<(String, Fragment)>,
+        position: Position<&str>,
+    ) -> Result<(), Refusal> {
+        let mapping = self.mapping(map)?;
+        self.insert_entry_text(&mapping, map, &entries, position, Decor::default())
+    }
+
+    /// The entry `key` of the mapping at `map` gives way to `entries`,
+    /// written at its place. Comments inside the old entry (`script: | #
+    /// note`) stay, at the end of the first new line.
+    pub fn replace_entry(
+        &mut self,
+        map: &DataPath,
+        key: &str,
+        entries: Vec<(String, Fragment)>,
+    ) -> Result<(), Refusal> {
+        let (mapping, entry) = self.entry(map, key)?;
+        let mut changes = vec![DataChange::RemoveKey {
+            path: map.clone(),
+            key: key.into(),
+        }];
+        changes.extend(self.new_entries(&mapping, map, &entries, Some(key))?);
+        let texts = self.entry_texts(&mapping, map, &entries)?;
+        let range = entry.syntax().text_range();
+        // A flow entry's node holds the comma after it, which stays.
+        let end = match (mapping.is_flow(), entry.value()) {
+            (true, Some(value)) => value.full_range().end(),
+            _ => trimmed_end(self.text, range),
+        };
+        let range = TextRange::new(range.start(), end);
+        let comments: Vec<String> = entry
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == crate::syntax::SyntaxKind::COMMENT)
+            .map(|t| t.text().to_string())
+            .collect();
+        let text = if mapping.is_flow() {
+            if !comments.is_empty() {
+                // A comment ends its line, which one-line flow members
+                // have no room for.
+                return Err(Refusal::Render {
+                    path: map.key(key),
+                    error: render::RenderError::MultiLineInFlow,
+                });
+            }
+            texts.join(", ")
+        } else {
+            let mut block = texts.join("\n");
+            if !comments.is_empty() {
+                let first_end = block.find('\n').unwrap_or(block.len());
+                block.insert_str(first_end, &format!(" {}", comments.join(" ")));
+            }
+            let col = column(self.text, usize::from(range.start()));
+            edit::indent_lines(&block, col, self.style.line_ending)
+        };
+        self.push(map, vec![TextEdit::replace(range, text)], changes)
+    }
+
+    /// The declared insertions of `entries`, refused when a key is taken
+    /// (other than `replaced`, which goes) or a fragment cannot be read.
+    fn new_entries(
+        &self,
+        mapping: &Mapping,
+        map: &DataPath,
+        entries: &[(String, Fragment)],
+        replaced: Option<&str>,
+    ) -> Result<Vec<DataChange>, Refusal> {
+        let mut changes = Vec::new();
+        for (i, (key, value)) in entries.iter().enumerate() {
+            let taken = (mapping.get(key).is_some() && replaced != Some(key.as_str()))
+                || entries[..i].iter().any(|(k, _)| k == key);
+            if taken {
+                return Err(Refusal::KeyExists {
+                    path: map.clone(),
+                    key: key.clone(),
+                });
+            }
+            let data = value.data().map_err(|error| Refusal::Render {
+                path: map.key(key.clone()),
+                error,
+            })?;
+            changes.push(DataChange::InsertKey {
+                path: map.clone(),
+                key: key.clone(),
+                value: data,
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Each entry's text in the mapping's style (block at column 0, or
+    /// one flow member).
+    fn entry_texts(
+        &self,
+        mapping: &Mapping,
+        map: &DataPath,
+        entries: &[(String, Fragment)],
+    ) -> Result<Vec<String>, Refusal> {
+        entries
+            .iter()
+            .map(|(key, value)| {
+                let render_error = |error| Refusal::Render {
+                    path: map.key(key.clone()),
+                    error,
+                };
+                if mapping.is_flow() {
+                    let key_text =
+                        render::flow(self.text, &Fragment::string(key)).map_err(render_error)?;
+                    Ok(format!(
+                        "{key_text}: {}",
+                        render::flow(self.text, value).map_err(render_error)?
+                    ))
+                } else {
+                    render::block_entry(self.text, key, value, self.style).map_err(render_error)
+                }
+            })
+            .collect()
     }
 
     fn insert_entry_text(
         &mut self,
         mapping: &Mapping,
         map: &DataPath,
-        key: &str,
-        value: &Fragment,
+        entries: &[(String, Fragment)],
         position: Position<&str>,
         decor: Decor,
     ) -> Result<(), Refusal> {
-        if mapping.get(key).is_some() {
-            return Err(Refusal::KeyExists {
-                path: map.clone(),
-                key: key.into(),
-            });
-        }
-        let render_error = |error| Refusal::Render {
-            path: map.key(key),
-            error,
-        };
-        let data = value.data().map_err(render_error)?;
-        let mut text = if mapping.is_flow() {
-            let key_text = render::flow(self.text, &Fragment::string(key)).map_err(render_error)?;
-            format!(
-                "{key_text}: {}",
-                render::flow(self.text, value).map_err(render_error)?
-            )
-        } else {
-            render::block_entry(self.text, key, value, self.style).map_err(render_error)?
-        };
+        let changes = self.new_entries(mapping, map, entries, None)?;
+        let texts = self.entry_texts(mapping, map, entries)?;
+        let mut text = texts.join(if mapping.is_flow() { ", " } else { "\n" });
         if !mapping.is_flow() {
             if !decor.trailing.is_empty() && !text.contains('\n') {
                 text.push_str(decor.trailing);
@@ -278,15 +391,7 @@ impl<'a> Editor<'a> {
                 path: map.clone(),
                 error,
             })?;
-        self.push(
-            map,
-            vec![edit],
-            vec![DataChange::InsertKey {
-                path: map.clone(),
-                key: key.into(),
-                value: data,
-            }],
-        )
+        self.push(map, vec![edit], changes)
     }
 
     /// The value at `path` (a mapping entry's or a sequence item's) becomes
@@ -394,8 +499,7 @@ impl<'a> Editor<'a> {
             e.insert_entry_text(
                 &target,
                 to,
-                new_key,
-                &Fragment::Copy(value.clone()),
+                &[(new_key.to_string(), Fragment::Copy(value.clone()))],
                 position,
                 Decor {
                     above: comments,
@@ -942,6 +1046,67 @@ mod tests {
         assert_eq!(after, load("k: 3\n").unwrap());
         e.remove_key(&path("a"), "d").unwrap();
         assert_eq!(e.changes_under(&path("a.b")), None);
+    }
+
+    #[test]
+    fn an_entry_gives_way_to_new_entries_keeping_its_comments() {
+        let text = "t:\r\n  type: x\r\n  script: | # inline\r\n    a\r\n    b\r\n  # after\r\n  timeout: PT5M\r\n";
+        let out = edit(text, |e| {
+            e.replace_entry(
+                &path("t"),
+                "script",
+                vec![
+                    (
+                        "commands".into(),
+                        Fragment::Data(Value::Seq(vec![Value::String("sh a.sh".into())])),
+                    ),
+                    (
+                        "env".into(),
+                        Fragment::Map(vec![("A".into(), Fragment::string("{{ x }}"))]),
+                    ),
+                ],
+            )
+        });
+        assert_eq!(out, "t:\r\n  type: x\r\n  commands: # inline\r\n    - sh a.sh\r\n  env:\r\n    A: '{{ x }}'\r\n  # after\r\n  timeout: PT5M\r\n");
+        let out = edit("t: {a: 1, b: 2}\n", |e| {
+            e.replace_entry(
+                &path("t"),
+                "a",
+                vec![("c".into(), Fragment::Data(Value::Int(3)))],
+            )
+        });
+        assert_eq!(out, "t: {c: 3, b: 2}\n");
+        let r = refusal("t:\n  a: 1\n  b: 2\n", |e| {
+            e.replace_entry(&path("t"), "a", vec![("b".into(), Fragment::string("x"))])
+        });
+        assert_eq!(r.code(), "key-exists");
+    }
+
+    #[test]
+    fn several_entries_go_in_at_one_place() {
+        let text = "env:\n  A: 1 # one\nx: 2\n";
+        let out = edit(text, |e| {
+            e.insert_entries(
+                &path("env"),
+                vec![
+                    ("B".into(), Fragment::string("b")),
+                    ("C".into(), Fragment::Data(Value::Bool(true))),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(out, "env:\n  A: 1 # one\n  B: b\n  C: true\nx: 2\n");
+        let out = edit("env: {A: 1}\n", |e| {
+            e.insert_entries(
+                &path("env"),
+                vec![
+                    ("B".into(), Fragment::string("b")),
+                    ("C".into(), Fragment::string("c")),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(out, "env: {A: 1, B: b, C: c}\n");
     }
 
     #[test]
