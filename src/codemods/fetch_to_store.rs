@@ -555,35 +555,35 @@ impl Judge<'_> {
         let path = &inst.path;
         let mut editor = self.ctx.editor();
         let fetch_type_fetch = own.get("fetchType").map(Mode::parse) == Some(Mode::Fetch);
-        let (range, anchor, spelled, planned) =
-            if own.get("fetch") == Some(&Value::Bool(true)) && !modern {
-                // `fetch: true` -> `store: true`; a `store` entry goes (its
-                // key is taken) and so does a `fetchOne: true`, which would
-                // win.
-                let range = inst.mapping.get("fetch")?.syntax().text_range();
-                let planned = editor.transaction(|e| {
-                    for (key, _) in &BOOLEANS[1..] {
-                        let drop = match *key {
-                            "store" => own.get(key).is_some(),
-                            _ => own.get(key) == Some(&Value::Bool(true)),
-                        };
-                        if drop {
-                            e.remove_key(path, key)?;
-                        }
+        let (range, anchor, spelled, planned) = if own.get("fetch") == Some(&Value::Bool(true))
+            && !modern
+        {
+            // `fetch: true` -> `store: true`; a `store` entry goes (its
+            // key is taken) and so does a `fetchOne: true`, which would
+            // win.
+            let range = inst.mapping.get("fetch")?.syntax().text_range();
+            let planned = editor.transaction(|e| {
+                for (key, _) in &BOOLEANS[1..] {
+                    let drop = match *key {
+                        "store" => own.get(key).is_some(),
+                        _ => own.get(key) == Some(&Value::Bool(true)),
+                    };
+                    if drop {
+                        e.remove_key(path, key)?;
                     }
-                    e.rename_key(path, "fetch", "store")
-                });
-                (range, "fetch", "`store: true`", planned)
-            } else if fetch_type_fetch {
-                let range = inst.mapping.get("fetchType")?.value()?.text_range();
-                let planned =
-                    editor.set_scalar(&path.key("fetchType"), Value::String("STORE".into()));
-                (range, "fetchType", "`fetchType: STORE`", planned)
-            } else {
-                // FETCH comes from a flow default: nothing in the task to
-                // change.
-                return None;
-            };
+                }
+                e.rename_key(path, "fetch", "store")
+            });
+            (range, "fetch", "`store: true`", planned)
+        } else if fetch_type_fetch {
+            let range = inst.mapping.get("fetchType")?.value()?.text_range();
+            let planned = editor.set_scalar(&path.key("fetchType"), Value::String("STORE".into()));
+            (range, "fetchType", "`fetchType: STORE`", planned)
+        } else {
+            // FETCH comes from a flow default: nothing in the task to
+            // change.
+            return None;
+        };
         let size_note = match planned {
             Ok(()) => self.plan_fetch_size(inst, qt, own, anchor, &mut editor),
             Err(_) => String::new(),

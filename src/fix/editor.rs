@@ -14,9 +14,9 @@ use super::{Applicability, DataChange, Fix, TextEdit};
 use crate::kestra::path::{DataPath, PathSeg};
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{self, Position};
+use crate::syntax::emit;
 use crate::syntax::render::{self, Fragment};
 use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::emit;
 use crate::syntax::value::{canonical_tag, decode_node, ScalarStyle, Value};
 use crate::syntax::{Parse, TextRange, TextSize};
 
@@ -171,13 +171,14 @@ impl<'a> Editor<'a> {
     /// stand in the way.
     pub fn rename_key(&mut self, map: &DataPath, from: &str, to: &str) -> Result<(), Refusal> {
         let mapping = self.mapping(map)?;
-        let entry = mapping
-            .get(from)
-            .ok_or_else(|| Refusal::Missing { path: map.key(from) })?;
+        let entry = mapping.get(from).ok_or_else(|| Refusal::Missing {
+            path: map.key(from),
+        })?;
         // A key this fix removes is free to take.
-        let removed = self.changes.iter().any(
-            |c| matches!(c, DataChange::RemoveKey { path, key } if path == map && key == to),
-        );
+        let removed = self
+            .changes
+            .iter()
+            .any(|c| matches!(c, DataChange::RemoveKey { path, key } if path == map && key == to));
         if mapping.get(to).is_some() && !removed {
             return Err(Refusal::KeyExists {
                 path: map.clone(),
@@ -1013,7 +1014,10 @@ mod tests {
         });
         assert_eq!(out, "t:\n  store: STORE # kept\n  n: 4\n  s: !!str x\n");
         let out = edit(text, |e| e.rename_key(&path("t"), "n", "m"));
-        assert_eq!(out, "t:\n  store: !!bool true # kept\n  m: !!int 3\n  s: !!str x\n");
+        assert_eq!(
+            out,
+            "t:\n  store: !!bool true # kept\n  m: !!int 3\n  s: !!str x\n"
+        );
         let r = refusal("t: &a !!bool true\nu: *a\n", |e| {
             e.set_scalar(&path("t"), Value::String("x".into()))
         });

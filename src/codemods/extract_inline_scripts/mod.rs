@@ -16,9 +16,9 @@ use super::{
     Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
     ParsedOptions, Phase, Safety,
 };
+use crate::codemods::read_options;
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
-use crate::codemods::read_options;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::ids::{check_flow_id, check_task_id};
@@ -352,12 +352,12 @@ impl Task<'_> {
             .map_or(self.entry.syntax().text_range(), |k| {
                 k.syntax().text_range()
             });
-        Ok(
-            editor.into_fix(range, message, applicability).with_new_file(NewFile {
+        Ok(editor
+            .into_fix(range, message, applicability)
+            .with_new_file(NewFile {
                 path: file,
                 contents,
-            }),
-        )
+            }))
     }
 
     /// Makes an existing `namespaceFiles` also bring in `rel`; returns the
@@ -428,7 +428,12 @@ impl Task<'_> {
         let file = Fragment::string(rel);
         match include {
             None => editor
-                .insert_entry(&ns_path, "include", Fragment::Seq(vec![file]), Position::Last)
+                .insert_entry(
+                    &ns_path,
+                    "include",
+                    Fragment::Seq(vec![file]),
+                    Position::Last,
+                )
                 .map_err(cannot)?,
             Some(inc) => {
                 let Some(Node::Sequence(items)) = inc.value() else {
