@@ -14,20 +14,22 @@
 //! `store: true` in place of `fetch: true` and step 1 does not exist.
 
 use super::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Fix, FlowContext, ParsedOptions,
-    Phase, Safety,
+    Applicability, Codemod, Declaration, DefaultOn, Fix, FlowContext, ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
 use crate::fix::change::replay;
+use crate::fix::editor::Editor;
+use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
 use crate::kestra::pebble::{references, tags, Reference, TagKind};
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node};
-use crate::syntax::edit::{self, Position, TextEdit};
-use crate::syntax::value::{ScalarStyle, Value};
-use crate::syntax::{Style, TextRange};
+use crate::syntax::edit::Position;
+use crate::syntax::render::Fragment;
+use crate::syntax::value::Value;
+use crate::syntax::TextRange;
 use serde::Deserialize;
 use std::fmt;
 
@@ -137,7 +139,6 @@ impl Codemod for FetchToStore {
             defaults: flow_defaults(data),
             expressions: expressions(ctx.flow.root()),
             fetch_size: options.fetch_size,
-            style: options.fetch_size.map(|_| ctx.style().clone()),
         };
         instances
             .iter()
@@ -398,28 +399,12 @@ fn collect_expressions(node: &Node, path: &DataPath, out: &mut Vec<Expression>) 
     }
 }
 
-/// One planned rewrite of a query task, before it is judged.
-struct Plan {
-    edits: Vec<TextEdit>,
-    changes: Vec<DataChange>,
-}
-
-impl Plan {
-    fn new() -> Self {
-        Plan {
-            edits: Vec::new(),
-            changes: Vec::new(),
-        }
-    }
-}
-
 struct Judge<'a> {
     ctx: &'a FlowContext<'a>,
     data: &'a Value,
     defaults: Vec<PluginDefault>,
     expressions: Vec<Expression>,
     fetch_size: Option<i64>,
-    style: Option<Style>,
 }
 
 impl Judge<'_> {
@@ -465,21 +450,16 @@ impl Judge<'_> {
         effective(own, &self.defaults).config
     }
 
-    /// The mode the instance would run with after `plan`.
-    fn mode_after(&self, inst: &PluginInstance, plan: &Plan) -> Option<Mode> {
-        // Replayed on the instance alone when the plan only touches it: a
+    /// The mode the instance would run with after the edits of `editor`.
+    fn mode_after(&self, inst: &PluginInstance, editor: &Editor) -> Option<Mode> {
+        // Replayed on the instance alone when the edits only touch it: a
         // copy of the whole flow per query is quadratic in large flows.
-        let local: Option<Vec<DataChange>> = plan
-            .changes
-            .iter()
-            .map(|c| rebased(c, &inst.path))
-            .collect();
-        let own = match local {
+        let own = match editor.changes_under(&inst.path) {
             Some(changes) => replay(std::slice::from_ref(inst.path.lookup(self.data)?), &changes)
                 .ok()?
                 .pop()?,
             None => {
-                let after = replay(std::slice::from_ref(self.data), &plan.changes).ok()?;
+                let after = replay(std::slice::from_ref(self.data), editor.changes()).ok()?;
                 inst.path.lookup(after.first()?)?.clone()
             }
         };
@@ -502,7 +482,7 @@ impl Judge<'_> {
         booleans: &[(Entry, &'static str)],
         before: &Mode,
     ) -> Fix {
-        let text = self.ctx.text;
+        let path = &inst.path;
         let range = booleans[0].0.syntax().text_range();
         let winner = BOOLEANS
             .iter()
@@ -516,82 +496,34 @@ impl Judge<'_> {
                 )
             })
             .collect();
-        let mut plan = Plan::new();
-        let fetch_type = inst.mapping.get("fetchType");
-        let result = match winner {
-            Some((key, mode)) => {
-                let mut converted = None;
-                match &fetch_type {
-                    Some(ft) => {
-                        if own.get("fetchType").map(Mode::parse).as_ref() != Some(mode) {
-                            match replace_value(text, ft, mode.as_str()) {
-                                Some(e) => plan.edits.push(e),
-                                None => {
-                                    return self.by_hand(
-                                        inst,
-                                        range,
-                                        "`fetchType` is not a one-line value",
-                                    )
-                                }
-                            }
-                            plan.changes.push(DataChange::set_string(
-                                inst.path.key("fetchType"),
-                                mode.as_str(),
-                            ));
-                        }
-                    }
-                    None => {
-                        let (entry, _) = booleans.iter().find(|(_, k)| k == key).expect("own key");
-                        let (Some(k), Some(v)) = (
-                            rename_key(text, entry, "fetchType"),
-                            replace_value(text, entry, mode.as_str()),
-                        ) else {
-                            return self.by_hand(
-                                inst,
-                                range,
-                                "its key or value is not a one-line scalar",
-                            );
-                        };
-                        plan.edits.extend([k, v]);
-                        plan.changes
-                            .push(DataChange::set_string(inst.path.key(*key), mode.as_str()));
-                        plan.changes.push(DataChange::RenameKey {
-                            path: inst.path.clone(),
-                            from: key.to_string(),
-                            to: "fetchType".into(),
-                        });
-                        converted = Some(*key);
-                    }
+        let mut editor = self.ctx.editor();
+        let planned = editor.transaction(|e| {
+            let mut converted = None;
+            if let Some((key, mode)) = winner {
+                let value = Value::String(mode.as_str().into());
+                if inst.mapping.get("fetchType").is_none() {
+                    // The winning boolean's entry becomes `fetchType`.
+                    e.set_scalar(&path.key(*key), value)?;
+                    e.rename_key(path, key, "fetchType")?;
+                    converted = Some(*key);
+                } else if own.get("fetchType").map(Mode::parse).as_ref() != Some(mode) {
+                    e.set_scalar(&path.key("fetchType"), value)?;
                 }
-                for (entry, k) in booleans.iter().filter(|(_, k)| Some(*k) != converted) {
-                    plan.edits.push(edit::remove_entry(text, entry));
-                    plan.changes.push(DataChange::RemoveKey {
-                        path: inst.path.clone(),
-                        key: k.to_string(),
-                    });
-                }
-                Some(format!("`fetchType: {mode}`"))
             }
-            None => {
-                for (entry, k) in booleans {
-                    plan.edits.push(edit::remove_entry(text, entry));
-                    plan.changes.push(DataChange::RemoveKey {
-                        path: inst.path.clone(),
-                        key: k.to_string(),
-                    });
-                }
-                None
+            for (_, key) in booleans.iter().filter(|(_, k)| Some(*k) != converted) {
+                e.remove_key(path, key)?;
             }
-        };
+            Ok(())
+        });
         let (is, has) = if written.len() == 1 {
             ("is", "has")
         } else {
             ("are", "have")
         };
         let written = written.join(", ");
-        let message = match result {
-            Some(result) => format!(
-                "{}{written} {is} deprecated since Kestra 0.19; {result} says the same",
+        let message = match winner {
+            Some((_, mode)) => format!(
+                "{}{written} {is} deprecated since Kestra 0.19; `fetchType: {mode}` says the same",
                 self.who(inst)
             ),
             None => format!(
@@ -599,17 +531,17 @@ impl Judge<'_> {
                 self.who(inst)
             ),
         };
-        match self.mode_after(inst, &plan) {
-            Some(after) if after == *before => self.fix(inst, range, message, Applicability::Safe, plan),
-            _ => Fix::display_only(
+        if planned.is_ok() && self.mode_after(inst, &editor).as_ref() != Some(before) {
+            return Fix::display_only(
                 range,
                 format!(
                     "{}{written} {is} deprecated since Kestra 0.19, but a flow `pluginDefaults` entry for this type also sets the fetch mode: without {} the query would no longer run as `{before}`; set `fetchType` by hand",
                     self.who(inst),
                     if is == "is" { "it" } else { "them" },
                 ),
-            ),
+            );
         }
+        finish(editor, planned, range, message, Applicability::Safe)
     }
 
     /// Step 2: FETCH -> STORE, judged by what reads the rows.
@@ -620,53 +552,43 @@ impl Judge<'_> {
         own: &Value,
         modern: bool,
     ) -> Option<Fix> {
-        let text = self.ctx.text;
-        let mut plan = Plan::new();
+        let path = &inst.path;
+        let mut editor = self.ctx.editor();
         let fetch_type_fetch = own.get("fetchType").map(Mode::parse) == Some(Mode::Fetch);
-        let (range, anchor, spelled) = if own.get("fetch") == Some(&Value::Bool(true)) && !modern {
-            // `fetch: true` -> `store: true`; a `store` entry goes (its key
-            // is taken) and so does a `fetchOne: true`, which would win.
-            let entry = inst.mapping.get("fetch")?;
-            let range = entry.syntax().text_range();
-            let Some(key_edit) = rename_key(text, &entry, "store") else {
-                return Some(self.by_hand(inst, range, "its key is not a one-line scalar"));
-            };
-            for (key, _) in &BOOLEANS[1..] {
-                let drop = match *key {
-                    "store" => own.get(key).is_some(),
-                    _ => own.get(key) == Some(&Value::Bool(true)),
-                };
-                if let (true, Some(e)) = (drop, inst.mapping.get(key)) {
-                    plan.edits.push(edit::remove_entry(text, &e));
-                    plan.changes.push(DataChange::RemoveKey {
-                        path: inst.path.clone(),
-                        key: key.to_string(),
-                    });
+        let (range, anchor, spelled, planned) = if own.get("fetch") == Some(&Value::Bool(true))
+            && !modern
+        {
+            // `fetch: true` -> `store: true`; a `store` entry goes (its
+            // key is taken) and so does a `fetchOne: true`, which would
+            // win.
+            let range = inst.mapping.get("fetch")?.syntax().text_range();
+            let planned = editor.transaction(|e| {
+                for (key, _) in &BOOLEANS[1..] {
+                    let drop = match *key {
+                        "store" => own.get(key).is_some(),
+                        _ => own.get(key) == Some(&Value::Bool(true)),
+                    };
+                    if drop {
+                        e.remove_key(path, key)?;
+                    }
                 }
-            }
-            plan.edits.push(key_edit);
-            plan.changes.push(DataChange::RenameKey {
-                path: inst.path.clone(),
-                from: "fetch".into(),
-                to: "store".into(),
+                e.rename_key(path, "fetch", "store")
             });
-            (range, entry, "`store: true`")
+            (range, "fetch", "`store: true`", planned)
         } else if fetch_type_fetch {
-            let entry = inst.mapping.get("fetchType")?;
-            let range = entry.value()?.text_range();
-            let Some(e) = replace_value(text, &entry, "STORE") else {
-                return Some(self.by_hand(inst, range, "`fetchType` is not a one-line value"));
-            };
-            plan.edits.push(e);
-            plan.changes
-                .push(DataChange::set_string(inst.path.key("fetchType"), "STORE"));
-            (range, entry, "`fetchType: STORE`")
+            let range = inst.mapping.get("fetchType")?.value()?.text_range();
+            let planned = editor.set_scalar(&path.key("fetchType"), Value::String("STORE".into()));
+            (range, "fetchType", "`fetchType: STORE`", planned)
         } else {
-            // FETCH comes from a flow default: nothing in the task to change.
+            // FETCH comes from a flow default: nothing in the task to
+            // change.
             return None;
         };
-        let size_note = self.plan_fetch_size(inst, qt, own, &anchor, &mut plan);
-        if self.mode_after(inst, &plan) != Some(Mode::Store) {
+        let size_note = match planned {
+            Ok(()) => self.plan_fetch_size(inst, qt, own, anchor, &mut editor),
+            Err(_) => String::new(),
+        };
+        if planned.is_ok() && self.mode_after(inst, &editor) != Some(Mode::Store) {
             return Some(Fix::display_only(
                 range,
                 format!(
@@ -688,7 +610,13 @@ impl Judge<'_> {
                 describe(&changed)
             )
         };
-        Some(self.fix(inst, range, message, Applicability::Unsafe, plan))
+        Some(finish(
+            editor,
+            planned,
+            range,
+            message,
+            Applicability::Unsafe,
+        ))
     }
 
     /// `fetchSize: N` for a stored JDBC query that has none.
@@ -697,9 +625,10 @@ impl Judge<'_> {
             .iter()
             .find_map(|k| inst.mapping.get(k))
             .or_else(|| inst.mapping.entries().last())?;
-        let mut plan = Plan::new();
-        let note = self.plan_fetch_size(inst, qt, own, &anchor, &mut plan);
-        if plan.edits.is_empty() {
+        let key = anchor.key_text()?;
+        let mut editor = self.ctx.editor();
+        let note = self.plan_fetch_size(inst, qt, own, &key, &mut editor);
+        if editor.is_empty() {
             return None;
         }
         let range = anchor.syntax().text_range();
@@ -707,42 +636,35 @@ impl Judge<'_> {
             "{}stores its rows without a `fetchSize`{note}",
             self.who(inst)
         );
-        Some(self.fix(inst, range, message, Applicability::Safe, plan))
+        Some(editor.into_fix(range, message, Applicability::Safe))
     }
 
-    /// Adds the `fetch-size` option's `fetchSize` after `anchor` when the
-    /// query is JDBC and its effective configuration has none.
+    /// Adds the `fetch-size` option's `fetchSize` after the entry `anchor`
+    /// when the query is JDBC and its effective configuration has none.
     fn plan_fetch_size(
         &self,
         inst: &PluginInstance,
         qt: QueryType,
         own: &Value,
-        anchor: &Entry,
-        plan: &mut Plan,
+        anchor: &str,
+        editor: &mut Editor,
     ) -> String {
-        let (Some(n), Some(style)) = (self.fetch_size, &self.style) else {
+        let Some(n) = self.fetch_size else {
             return String::new();
         };
         if qt.family != Family::Jdbc || self.effective(own).get("fetchSize").is_some() {
             return String::new();
         }
-        let line = format!("fetchSize: {n}");
-        let Ok(e) = edit::insert_entry(
-            self.ctx.text,
-            &inst.mapping,
+        let added = editor.insert_entry(
+            &inst.path,
+            "fetchSize",
+            Fragment::Data(Value::Int(n)),
             Position::After(anchor),
-            &line,
-            style,
-        ) else {
-            return String::new();
-        };
-        plan.edits.push(e);
-        plan.changes.push(DataChange::InsertKey {
-            path: inst.path.clone(),
-            key: "fetchSize".into(),
-            value: Value::Int(n),
-        });
-        format!(", read in batches of `fetchSize: {n}` (option fetch-size)")
+        );
+        match added {
+            Ok(()) => format!(", read in batches of `fetchSize: {n}` (option fetch-size)"),
+            Err(_) => String::new(),
+        }
     }
 
     /// The expressions whose value changes when the rows are stored, and
@@ -767,37 +689,31 @@ impl Judge<'_> {
             })
             .collect()
     }
+}
 
-    fn by_hand(&self, inst: &PluginInstance, range: TextRange, why: &str) -> Fix {
-        Fix::display_only(
-            range,
-            format!(
-                "{}uses a deprecated or context-filling fetch mode; change it by hand: {why}",
-                self.who(inst)
-            ),
-        )
-    }
-
-    /// A fix, or a finding when the task sits under an anchor.
-    fn fix(
-        &self,
-        inst: &PluginInstance,
-        range: TextRange,
-        message: String,
-        applicability: Applicability,
-        plan: Plan,
-    ) -> Fix {
-        if inst.anchored {
-            return Fix::display_only(
-                range,
-                format!("{message}; change it by hand: it sits under a YAML anchor, so its aliases would change too"),
-            );
+/// The fix the editor holds, or, when an edit was refused, the finding
+/// with the reason to make it by hand.
+fn finish(
+    editor: Editor,
+    planned: Result<(), Refusal>,
+    range: TextRange,
+    message: String,
+    applicability: Applicability,
+) -> Fix {
+    match planned {
+        Ok(()) => editor.into_fix(range, message, applicability),
+        Err(refusal) => {
+            let why = match refusal {
+                Refusal::Anchored { .. } => {
+                    "it sits under a YAML anchor, so its aliases would change too".to_string()
+                }
+                other => other.to_string(),
+            };
+            Fix::display_only(range, format!("{message}; change it by hand: {why}"))
         }
-        Fix::new(range, message, applicability, plan.edits, plan.changes)
     }
 }
 
-/// `` `{{ outputs.q.rows }}` (tasks[1].message, reads the rows), ... ``
 fn describe(expressions: &[(&Expression, ReadKind)]) -> String {
     let mut parts: Vec<String> = expressions
         .iter()
@@ -811,52 +727,6 @@ fn describe(expressions: &[(&Expression, ReadKind)]) -> String {
         ));
     }
     parts.join(", ")
-}
-
-/// Replaces the one-line scalar value of `entry` with the plain `new`
-/// (an enum name): inside its quotes when quoted, over its tag when it
-/// has one (`!!bool true` -> `FETCH`). `None` for anything else.
-fn replace_value(text: &str, entry: &Entry, new: &str) -> Option<TextEdit> {
-    let node = entry.value()?;
-    let Node::Scalar(scalar) = &node else {
-        return None;
-    };
-    if scalar.raw().contains(['\n', '\r']) {
-        return None;
-    }
-    match node.properties() {
-        Some(p) if p.anchor().is_some() => None,
-        Some(_) => Some(TextEdit::replace(node.full_range(), new)),
-        None if matches!(scalar.style(), ScalarStyle::Literal | ScalarStyle::Folded) => None,
-        None => Some(edit::replace_scalar(text, scalar, new)),
-    }
-}
-
-/// Replaces a one-line scalar key's text, keeping its quoting.
-fn rename_key(text: &str, entry: &Entry, new: &str) -> Option<TextEdit> {
-    let key = entry.key_scalar()?;
-    if key.raw().contains(['\n', '\r'])
-        || matches!(key.style(), ScalarStyle::Literal | ScalarStyle::Folded)
-    {
-        return None;
-    }
-    Some(edit::replace_scalar(text, &key, new))
-}
-
-/// `change` with its path relative to `base`, if it lies under it.
-fn rebased(change: &DataChange, base: &DataPath) -> Option<DataChange> {
-    let mut change = change.clone();
-    let path = match &mut change {
-        DataChange::SetScalar { path, .. }
-        | DataChange::Replace { path, .. }
-        | DataChange::InsertKey { path, .. }
-        | DataChange::RemoveKey { path, .. }
-        | DataChange::RenameKey { path, .. } => path,
-        DataChange::SameEffectiveConfig => return Some(change),
-    };
-    let rest = path.segments().strip_prefix(base.segments())?;
-    *path = DataPath(rest.to_vec());
-    Some(change)
 }
 
 #[cfg(test)]

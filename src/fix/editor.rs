@@ -14,9 +14,10 @@ use super::{Applicability, DataChange, Fix, TextEdit};
 use crate::kestra::path::{DataPath, PathSeg};
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
 use crate::syntax::edit::{self, Position};
+use crate::syntax::emit;
 use crate::syntax::render::{self, Fragment};
 use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::value::{canonical_tag, decode_node, Value};
+use crate::syntax::value::{canonical_tag, decode_node, ScalarStyle, Value};
 use crate::syntax::{Parse, TextRange, TextSize};
 
 /// Collects the edits and declared changes of one fix.
@@ -62,11 +63,19 @@ impl<'a> Editor<'a> {
     /// The node at `path`. Refused when the way there passes through an
     /// alias, an anchored node or a tagged collection.
     pub fn node(&self, path: &DataPath) -> Result<Node, Refusal> {
+        let node = self.reach(path)?;
+        guard(&node, path)?;
+        Ok(node)
+    }
+
+    /// The node at `path`, with every node on the way there guarded but
+    /// not the node itself.
+    fn reach(&self, path: &DataPath) -> Result<Node, Refusal> {
         let missing = || Refusal::Missing { path: path.clone() };
         let mut node = self.root.clone().ok_or_else(missing)?;
         let mut at = DataPath::root();
-        guard(&node, &at)?;
         for seg in path.segments() {
+            guard(&node, &at)?;
             node = match (seg, &node) {
                 (PathSeg::Key(k), Node::Mapping(m)) => m.get_value(k),
                 (PathSeg::Index(i), Node::Sequence(s)) => s.items().nth(*i).and_then(|i| i.value()),
@@ -77,7 +86,6 @@ impl<'a> Editor<'a> {
                 PathSeg::Key(k) => at.key(k.clone()),
                 PathSeg::Index(i) => at.index(*i),
             };
-            guard(&node, &at)?;
         }
         Ok(node)
     }
@@ -102,20 +110,33 @@ impl<'a> Editor<'a> {
 
     /// The scalar at `path` becomes `value`, keeping its quoting style
     /// where the new value allows it.
+    ///
+    /// A scalar carrying a core scalar tag (`!!bool true`) is written anew,
+    /// tag and all: the tag described the old text, the new text says what
+    /// the new value is.
     pub fn set_scalar(&mut self, path: &DataPath, value: Value) -> Result<(), Refusal> {
-        let Node::Scalar(scalar) = self.node(path)? else {
+        let node = self.reach(path)?;
+        let retag = retaggable(&node);
+        if !retag {
+            guard(&node, path)?;
+        }
+        let Node::Scalar(scalar) = node else {
             return Err(Refusal::NotScalar { path: path.clone() });
         };
         let tag = Node::Scalar(scalar.clone())
             .properties()
             .and_then(|p| p.tag());
-        if let (Some(tag), false) = (tag, matches!(value, Value::String(_))) {
+        if let (Some(tag), false) = (tag, retag || matches!(value, Value::String(_))) {
             return Err(Refusal::Tagged {
                 path: path.clone(),
                 tag,
             });
         }
         let edit = match &value {
+            Value::String(s) if retag => TextEdit::replace(
+                Node::Scalar(scalar.clone()).full_range(),
+                emit::string_scalar(s, ScalarStyle::Plain, in_flow(scalar.syntax())),
+            ),
             Value::String(s) => edit::replace_scalar(self.text, &scalar, s),
             other => {
                 let flow = in_flow(scalar.syntax());
@@ -127,7 +148,12 @@ impl<'a> Editor<'a> {
                         }
                     })?;
                 let text = if flow { text } else { text.replace('\n', " ") };
-                TextEdit::replace(scalar.syntax().text_range(), text)
+                let range = if retag {
+                    Node::Scalar(scalar.clone()).full_range()
+                } else {
+                    scalar.syntax().text_range()
+                };
+                TextEdit::replace(range, text)
             }
         };
         self.push(
@@ -141,9 +167,19 @@ impl<'a> Editor<'a> {
     }
 
     /// In the mapping at `map`, key `from` becomes `to`; the value stays.
+    /// The value's text is not touched, so its tag or anchor does not
+    /// stand in the way.
     pub fn rename_key(&mut self, map: &DataPath, from: &str, to: &str) -> Result<(), Refusal> {
-        let (mapping, entry) = self.entry(map, from)?;
-        if mapping.get(to).is_some() {
+        let mapping = self.mapping(map)?;
+        let entry = mapping.get(from).ok_or_else(|| Refusal::Missing {
+            path: map.key(from),
+        })?;
+        // A key this fix removes is free to take.
+        let removed = self
+            .changes
+            .iter()
+            .any(|c| matches!(c, DataChange::RemoveKey { path, key } if path == map && key == to));
+        if mapping.get(to).is_some() && !removed {
             return Err(Refusal::KeyExists {
                 path: map.clone(),
                 key: to.into(),
@@ -189,38 +225,151 @@ impl<'a> Editor<'a> {
         position: Position<&str>,
     ) -> Result<(), Refusal> {
         let mapping = self.mapping(map)?;
-        self.insert_entry_text(&mapping, map, key, &value, position, Decor::default())
+        self.insert_entry_text(
+            &mapping,
+            map,
+            &[(key.to_string(), value)],
+            position,
+            Decor::default(),
+        )
+    }
+
+    /// The mapping at `map` gains `entries` (each key absent before), in
+    /// this order, together at one place.
+    pub fn insert_entries(
+        &mut self,
+        map: &DataPath,
+        entries: Vec<(String, Fragment)>,
+        position: Position<&str>,
+    ) -> Result<(), Refusal> {
+        let mapping = self.mapping(map)?;
+        self.insert_entry_text(&mapping, map, &entries, position, Decor::default())
+    }
+
+    /// The entry `key` of the mapping at `map` gives way to `entries`,
+    /// written at its place. Comments inside the old entry (`script: | #
+    /// note`) stay, at the end of the first new line.
+    pub fn replace_entry(
+        &mut self,
+        map: &DataPath,
+        key: &str,
+        entries: Vec<(String, Fragment)>,
+    ) -> Result<(), Refusal> {
+        let (mapping, entry) = self.entry(map, key)?;
+        let mut changes = vec![DataChange::RemoveKey {
+            path: map.clone(),
+            key: key.into(),
+        }];
+        changes.extend(self.new_entries(&mapping, map, &entries, Some(key))?);
+        let texts = self.entry_texts(&mapping, map, &entries)?;
+        let range = entry.syntax().text_range();
+        // A flow entry's node holds the comma after it, which stays.
+        let end = match (mapping.is_flow(), entry.value()) {
+            (true, Some(value)) => value.full_range().end(),
+            _ => trimmed_end(self.text, range),
+        };
+        let range = TextRange::new(range.start(), end);
+        let comments: Vec<String> = entry
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == crate::syntax::SyntaxKind::COMMENT)
+            .map(|t| t.text().to_string())
+            .collect();
+        let text = if mapping.is_flow() {
+            if !comments.is_empty() {
+                // A comment ends its line, which one-line flow members
+                // have no room for.
+                return Err(Refusal::Render {
+                    path: map.key(key),
+                    error: render::RenderError::MultiLineInFlow,
+                });
+            }
+            texts.join(", ")
+        } else {
+            let mut block = texts.join("\n");
+            if !comments.is_empty() {
+                let first_end = block.find('\n').unwrap_or(block.len());
+                block.insert_str(first_end, &format!(" {}", comments.join(" ")));
+            }
+            let col = column(self.text, usize::from(range.start()));
+            edit::indent_lines(&block, col, self.style.line_ending)
+        };
+        self.push(map, vec![TextEdit::replace(range, text)], changes)
+    }
+
+    /// The declared insertions of `entries`, refused when a key is taken
+    /// (other than `replaced`, which goes) or a fragment cannot be read.
+    fn new_entries(
+        &self,
+        mapping: &Mapping,
+        map: &DataPath,
+        entries: &[(String, Fragment)],
+        replaced: Option<&str>,
+    ) -> Result<Vec<DataChange>, Refusal> {
+        let mut changes = Vec::new();
+        for (i, (key, value)) in entries.iter().enumerate() {
+            let taken = (mapping.get(key).is_some() && replaced != Some(key.as_str()))
+                || entries[..i].iter().any(|(k, _)| k == key);
+            if taken {
+                return Err(Refusal::KeyExists {
+                    path: map.clone(),
+                    key: key.clone(),
+                });
+            }
+            let data = value.data().map_err(|error| Refusal::Render {
+                path: map.key(key.clone()),
+                error,
+            })?;
+            changes.push(DataChange::InsertKey {
+                path: map.clone(),
+                key: key.clone(),
+                value: data,
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Each entry's text in the mapping's style (block at column 0, or
+    /// one flow member).
+    fn entry_texts(
+        &self,
+        mapping: &Mapping,
+        map: &DataPath,
+        entries: &[(String, Fragment)],
+    ) -> Result<Vec<String>, Refusal> {
+        entries
+            .iter()
+            .map(|(key, value)| {
+                let render_error = |error| Refusal::Render {
+                    path: map.key(key.clone()),
+                    error,
+                };
+                if mapping.is_flow() {
+                    let key_text =
+                        render::flow(self.text, &Fragment::string(key)).map_err(render_error)?;
+                    Ok(format!(
+                        "{key_text}: {}",
+                        render::flow(self.text, value).map_err(render_error)?
+                    ))
+                } else {
+                    render::block_entry(self.text, key, value, self.style).map_err(render_error)
+                }
+            })
+            .collect()
     }
 
     fn insert_entry_text(
         &mut self,
         mapping: &Mapping,
         map: &DataPath,
-        key: &str,
-        value: &Fragment,
+        entries: &[(String, Fragment)],
         position: Position<&str>,
         decor: Decor,
     ) -> Result<(), Refusal> {
-        if mapping.get(key).is_some() {
-            return Err(Refusal::KeyExists {
-                path: map.clone(),
-                key: key.into(),
-            });
-        }
-        let render_error = |error| Refusal::Render {
-            path: map.key(key),
-            error,
-        };
-        let data = value.data().map_err(render_error)?;
-        let mut text = if mapping.is_flow() {
-            let key_text = render::flow(self.text, &Fragment::string(key)).map_err(render_error)?;
-            format!(
-                "{key_text}: {}",
-                render::flow(self.text, value).map_err(render_error)?
-            )
-        } else {
-            render::block_entry(self.text, key, value, self.style).map_err(render_error)?
-        };
+        let changes = self.new_entries(mapping, map, entries, None)?;
+        let texts = self.entry_texts(mapping, map, entries)?;
+        let mut text = texts.join(if mapping.is_flow() { ", " } else { "\n" });
         if !mapping.is_flow() {
             if !decor.trailing.is_empty() && !text.contains('\n') {
                 text.push_str(decor.trailing);
@@ -243,15 +392,7 @@ impl<'a> Editor<'a> {
                 path: map.clone(),
                 error,
             })?;
-        self.push(
-            map,
-            vec![edit],
-            vec![DataChange::InsertKey {
-                path: map.clone(),
-                key: key.into(),
-                value: data,
-            }],
-        )
+        self.push(map, vec![edit], changes)
     }
 
     /// The value at `path` (a mapping entry's or a sequence item's) becomes
@@ -359,8 +500,7 @@ impl<'a> Editor<'a> {
             e.insert_entry_text(
                 &target,
                 to,
-                new_key,
-                &Fragment::Copy(value.clone()),
+                &[(new_key.to_string(), Fragment::Copy(value.clone()))],
                 position,
                 Decor {
                     above: comments,
@@ -539,6 +679,33 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
+    /// The data changes declared so far.
+    pub fn changes(&self) -> &[DataChange] {
+        &self.changes
+    }
+
+    /// The declared changes with their paths relative to `base`, or `None`
+    /// when one lies outside it: what to replay on that node alone.
+    pub fn changes_under(&self, base: &DataPath) -> Option<Vec<DataChange>> {
+        self.changes
+            .iter()
+            .map(|change| {
+                let mut change = change.clone();
+                let path = match &mut change {
+                    DataChange::SetScalar { path, .. }
+                    | DataChange::Replace { path, .. }
+                    | DataChange::InsertKey { path, .. }
+                    | DataChange::RemoveKey { path, .. }
+                    | DataChange::RenameKey { path, .. } => path,
+                    DataChange::SameEffectiveConfig => return Some(change),
+                };
+                let rest = path.segments().strip_prefix(base.segments())?;
+                *path = DataPath(rest.to_vec());
+                Some(change)
+            })
+            .collect()
+    }
+
     /// The edits and the data changes they make.
     pub fn finish(self) -> (Vec<TextEdit>, Vec<DataChange>) {
         (self.edits, self.changes)
@@ -588,6 +755,28 @@ fn guard(node: &Node, path: &DataPath) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// A scalar whose only property is a core tag of a non-string scalar
+/// (`!!bool`, `!!int`, `!!float`, `!!null`): replacing its whole text,
+/// tag included, writes exactly the new value.
+fn retaggable(node: &Node) -> bool {
+    let Node::Scalar(_) = node else {
+        return false;
+    };
+    let Some(props) = node.properties() else {
+        return false;
+    };
+    props.anchor().is_none()
+        && props.tag().is_some_and(|tag| {
+            matches!(
+                canonical_tag(&tag).as_ref(),
+                "tag:yaml.org,2002:bool"
+                    | "tag:yaml.org,2002:int"
+                    | "tag:yaml.org,2002:float"
+                    | "tag:yaml.org,2002:null"
+            )
+        })
 }
 
 fn in_flow(node: &crate::syntax::SyntaxNode) -> bool {
@@ -814,6 +1003,114 @@ mod tests {
             })
         });
         assert_eq!(r.code(), "missing");
+    }
+
+    #[test]
+    fn core_scalar_tags_are_replaced_with_the_value() {
+        let text = "t:\n  store: !!bool true # kept\n  n: !!int 3\n  s: !!str x\n";
+        let out = edit(text, |e| {
+            e.set_scalar(&path("t.store"), Value::String("STORE".into()))?;
+            e.set_scalar(&path("t.n"), Value::Int(4))
+        });
+        assert_eq!(out, "t:\n  store: STORE # kept\n  n: 4\n  s: !!str x\n");
+        let out = edit(text, |e| e.rename_key(&path("t"), "n", "m"));
+        assert_eq!(
+            out,
+            "t:\n  store: !!bool true # kept\n  m: !!int 3\n  s: !!str x\n"
+        );
+        let r = refusal("t: &a !!bool true\nu: *a\n", |e| {
+            e.set_scalar(&path("t"), Value::String("x".into()))
+        });
+        assert_eq!(r.code(), "anchored-node");
+    }
+
+    #[test]
+    fn a_key_removed_by_the_fix_can_be_renamed_to() {
+        let text = "q:\n  store: false\n  fetch: true # keep\n";
+        let out = edit(text, |e| {
+            e.remove_key(&path("q"), "store")?;
+            e.rename_key(&path("q"), "fetch", "store")
+        });
+        assert_eq!(out, "q:\n  store: true # keep\n");
+        let r = refusal(text, |e| e.rename_key(&path("q"), "fetch", "store"));
+        assert_eq!(r.code(), "key-exists");
+    }
+
+    #[test]
+    fn changes_replay_on_the_node_they_lie_under() {
+        let text = "a:\n  b:\n    c: 1\n  d: 2\n";
+        let parsed = parse(text);
+        let style = Style::detect(text, &parsed.syntax());
+        let mut e = Editor::new(text, &parsed, &style);
+        e.set_scalar(&path("a.b.c"), Value::Int(3)).unwrap();
+        e.rename_key(&path("a.b"), "c", "k").unwrap();
+        let local = e.changes_under(&path("a.b")).expect("all under a.b");
+        let b = path("a.b").lookup(&load(text).unwrap()[0]).unwrap().clone();
+        let after = replay(&[b], &local).unwrap();
+        assert_eq!(after, load("k: 3\n").unwrap());
+        e.remove_key(&path("a"), "d").unwrap();
+        assert_eq!(e.changes_under(&path("a.b")), None);
+    }
+
+    #[test]
+    fn an_entry_gives_way_to_new_entries_keeping_its_comments() {
+        let text = "t:\r\n  type: x\r\n  script: | # inline\r\n    a\r\n    b\r\n  # after\r\n  timeout: PT5M\r\n";
+        let out = edit(text, |e| {
+            e.replace_entry(
+                &path("t"),
+                "script",
+                vec![
+                    (
+                        "commands".into(),
+                        Fragment::Data(Value::Seq(vec![Value::String("sh a.sh".into())])),
+                    ),
+                    (
+                        "env".into(),
+                        Fragment::Map(vec![("A".into(), Fragment::string("{{ x }}"))]),
+                    ),
+                ],
+            )
+        });
+        assert_eq!(out, "t:\r\n  type: x\r\n  commands: # inline\r\n    - sh a.sh\r\n  env:\r\n    A: '{{ x }}'\r\n  # after\r\n  timeout: PT5M\r\n");
+        let out = edit("t: {a: 1, b: 2}\n", |e| {
+            e.replace_entry(
+                &path("t"),
+                "a",
+                vec![("c".into(), Fragment::Data(Value::Int(3)))],
+            )
+        });
+        assert_eq!(out, "t: {c: 3, b: 2}\n");
+        let r = refusal("t:\n  a: 1\n  b: 2\n", |e| {
+            e.replace_entry(&path("t"), "a", vec![("b".into(), Fragment::string("x"))])
+        });
+        assert_eq!(r.code(), "key-exists");
+    }
+
+    #[test]
+    fn several_entries_go_in_at_one_place() {
+        let text = "env:\n  A: 1 # one\nx: 2\n";
+        let out = edit(text, |e| {
+            e.insert_entries(
+                &path("env"),
+                vec![
+                    ("B".into(), Fragment::string("b")),
+                    ("C".into(), Fragment::Data(Value::Bool(true))),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(out, "env:\n  A: 1 # one\n  B: b\n  C: true\nx: 2\n");
+        let out = edit("env: {A: 1}\n", |e| {
+            e.insert_entries(
+                &path("env"),
+                vec![
+                    ("B".into(), Fragment::string("b")),
+                    ("C".into(), Fragment::string("c")),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(out, "env: {A: 1, B: b, C: c}\n");
     }
 
     #[test]

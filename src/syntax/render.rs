@@ -24,6 +24,10 @@ pub enum Fragment {
     Map(Vec<(String, Fragment)>),
     /// A sequence of fragments.
     Seq(Vec<Fragment>),
+    /// A scalar written in the given style where it allows the value
+    /// (a Pebble expression double-quoted, as Kestra's docs write it); a
+    /// collection is written on one line.
+    Styled(Value, ScalarStyle),
 }
 
 /// Why a fragment cannot be written where it was asked to go.
@@ -70,6 +74,7 @@ impl Fragment {
             Fragment::Seq(items) => {
                 Value::Seq(items.iter().map(Fragment::data).collect::<Result<_, _>>()?)
             }
+            Fragment::Styled(v, _) => v.clone(),
         })
     }
 }
@@ -147,6 +152,10 @@ pub fn flow(src: &str, value: &Fragment) -> Result<String, RenderError> {
                 .collect::<Result<Vec<_>, _>>()?;
             format!("[{}]", parts.join(", "))
         }
+        Fragment::Styled(v, style) => match emit::scalar(v, *style, true) {
+            Some(text) => text,
+            None => flow(src, &Fragment::Data(v.clone()))?,
+        },
     })
 }
 
@@ -193,6 +202,10 @@ fn shape<'a>(src: &str, value: &'a Fragment, col: usize) -> Result<Shape<'a>, Re
         Fragment::Seq(items) if !items.is_empty() => Shape::Seq(items.clone()),
         Fragment::Copy(node) if is_block_collection(node) => Shape::CopiedBlock(node),
         Fragment::Copy(node) => Shape::Inline(copied_inline(src, node, col)),
+        Fragment::Styled(v, style) => match emit::scalar(v, *style, false) {
+            Some(text) => Shape::Inline(text),
+            None => Shape::Inline(flow(src, &Fragment::Data(v.clone()))?),
+        },
         other => Shape::Inline(flow(src, other)?),
     })
 }
@@ -490,6 +503,25 @@ mod tests {
                 ("image", Value::String("python:3.11".into())),
                 ("pullPolicy", Value::String("ALWAYS".into()))
             ]))
+        );
+    }
+
+    #[test]
+    fn styled_scalars_keep_their_style() {
+        let expr = Value::String("{{ inputs.x }}".into());
+        let fragment = Fragment::Map(vec![
+            (
+                "a".into(),
+                Fragment::Styled(expr.clone(), ScalarStyle::DoubleQuoted),
+            ),
+            ("b".into(), Fragment::Data(expr.clone())),
+        ]);
+        let text = block_entry("", "k", &fragment, &Style::default()).unwrap();
+        assert_eq!(text, "k:\n  a: \"{{ inputs.x }}\"\n  b: '{{ inputs.x }}'");
+        assert_eq!(data(&text).get("k"), Some(&fragment.data().unwrap()));
+        assert_eq!(
+            flow("", &fragment).unwrap(),
+            "{a: \"{{ inputs.x }}\", b: '{{ inputs.x }}'}"
         );
     }
 

@@ -13,19 +13,20 @@ mod languages;
 mod scan;
 
 use super::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
     ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
+use crate::fix::editor::Editor;
+use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::ids::{check_flow_id, check_task_id};
 use crate::kestra::pebble;
 use crate::syntax::ast::{AstNode, Entry, Node, Scalar};
-use crate::syntax::edit::{self, Position, TextEdit};
-use crate::syntax::style::{column, Style};
+use crate::syntax::edit::Position;
+use crate::syntax::render::Fragment;
 use crate::syntax::value::Value;
-use crate::syntax::{emit, SyntaxKind, TextRange, TextSize};
 use languages::Language;
 use serde::Deserialize;
 use std::path::{Component, Path, PathBuf};
@@ -97,7 +98,6 @@ impl Codemod for ExtractInlineScripts {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let options: &Options = ctx.options();
-        let style = ctx.style().clone();
         let defaults = ctx.flow.plugin_defaults();
         let mut fixes = Vec::new();
         for inst in ctx.flow.plugin_instances() {
@@ -127,7 +127,6 @@ impl Codemod for ExtractInlineScripts {
                 script,
                 code,
                 options,
-                style: &style,
                 defaults: &defaults,
             };
             fixes.push(match task.fix() {
@@ -139,9 +138,6 @@ impl Codemod for ExtractInlineScripts {
     }
 }
 
-/// Edits, data changes and unsafe reasons of merging into `namespaceFiles`.
-type Merge = (Vec<TextEdit>, Vec<DataChange>, Vec<String>);
-
 /// One `Script` task with a long script, being judged.
 struct Task<'a> {
     ctx: &'a FlowContext<'a>,
@@ -151,7 +147,6 @@ struct Task<'a> {
     script: Scalar,
     code: String,
     options: &'a Options,
-    style: &'a Style,
     defaults: &'a [PluginInstance],
 }
 
@@ -184,7 +179,6 @@ impl Task<'_> {
 
     /// The fix, or why there is none (a display-only finding).
     fn fix(&self) -> Result<Fix, String> {
-        let text = self.ctx.text;
         if self.inst.anchored {
             return Err("the task sits under a YAML anchor, so its aliases would change too; extract it by hand".into());
         }
@@ -285,79 +279,39 @@ impl Task<'_> {
             unsafe_reasons.push(why);
         }
 
-        let mut edits = Vec::new();
-        let mut changes = Vec::new();
         let path = &self.inst.path;
         let new_type = self.lang.commands_type();
-        edits.push(edit::replace_scalar(
-            text,
-            &self.inst.type_scalar,
-            &new_type,
-        ));
-        changes.push(DataChange::set_string(path.key("type"), new_type.clone()));
-
         let command = self.lang.command(&rel);
-        let eol = self.style.line_ending;
-        let seq = " ".repeat(self.style.seq_indent);
-        let ind = " ".repeat(self.style.indent);
-        let mut block = format!(
-            "commands:{}\n{seq}- {}",
-            self.header_comments(),
-            emit::string_scalar(&command, crate::syntax::value::ScalarStyle::Plain, false)
-        );
-        changes.push(DataChange::RemoveKey {
-            path: path.clone(),
-            key: "script".into(),
-        });
-        changes.push(DataChange::InsertKey {
-            path: path.clone(),
-            key: "commands".into(),
-            value: Value::Seq(vec![Value::String(command.clone())]),
-        });
-
+        let mut editor = self.ctx.editor();
+        editor
+            .set_scalar(&path.key("type"), Value::String(new_type.clone()))
+            .map_err(|e| e.to_string())?;
+        let mut entries = vec![(
+            "commands".to_string(),
+            Fragment::Data(Value::Seq(vec![Value::String(command.clone())])),
+        )];
         match self.inst.mapping.get("namespaceFiles") {
-            None => {
-                block.push_str(&format!(
-                    "\nnamespaceFiles:\n{ind}enabled: true\n{ind}include:\n{ind}{seq}- {rel}"
-                ));
-                changes.push(DataChange::InsertKey {
-                    path: path.clone(),
-                    key: "namespaceFiles".into(),
-                    value: Value::Map(vec![
-                        (Value::String("enabled".into()), Value::Bool(true)),
-                        (
-                            Value::String("include".into()),
-                            Value::Seq(vec![Value::String(rel.clone())]),
-                        ),
-                    ]),
-                });
-            }
+            None => entries.push((
+                "namespaceFiles".into(),
+                Fragment::Map(vec![
+                    ("enabled".into(), Fragment::Data(Value::Bool(true))),
+                    (
+                        "include".into(),
+                        Fragment::Data(Value::Seq(vec![Value::String(rel.clone())])),
+                    ),
+                ]),
+            )),
             Some(entry) => {
-                let (e, c, why) = self.merge_namespace_files(&entry, &rel)?;
-                edits.extend(e);
-                changes.extend(c);
-                unsafe_reasons.extend(why);
+                unsafe_reasons.extend(self.merge_namespace_files(&mut editor, &entry, &rel)?);
             }
         }
-
         if !env_vars.is_empty() {
+            let vars: Vec<(String, Fragment)> = env_vars
+                .iter()
+                .map(|(name, tag)| (name.clone(), Fragment::string(tag.clone())))
+                .collect();
             match self.inst.mapping.get("env") {
-                None => {
-                    block.push_str("\nenv:");
-                    for (name, tag) in &env_vars {
-                        block.push_str(&format!("\n{ind}{name}: {}", yaml_string(tag)));
-                    }
-                    changes.push(DataChange::InsertKey {
-                        path: path.clone(),
-                        key: "env".into(),
-                        value: Value::Map(
-                            env_vars
-                                .iter()
-                                .map(|(n, t)| (Value::String(n.clone()), Value::String(t.clone())))
-                                .collect(),
-                        ),
-                    });
-                }
+                None => entries.push(("env".into(), Fragment::Map(vars))),
                 Some(entry) => {
                     let Some(Node::Mapping(map)) = entry.value() else {
                         return Err(
@@ -365,34 +319,18 @@ impl Task<'_> {
                                 .into(),
                         );
                     };
-                    let lines: Vec<String> = env_vars
-                        .iter()
-                        .map(|(n, t)| format!("{n}: {}", yaml_string(t)))
-                        .collect();
-                    let joined = if map.is_flow() {
-                        lines.join(", ")
-                    } else {
-                        lines.join("\n")
-                    };
-                    let insert = if map.entries().next().is_some() {
-                        edit::insert_entry(text, &map, Position::Last, &joined, self.style)
-                            .map_err(|e| format!("cannot add to its `env`: {e}"))?
-                    } else {
+                    if map.entries().next().is_none() {
                         return Err("its `env` is empty; add the variables by hand".into());
-                    };
-                    edits.push(insert);
-                    for (n, t) in &env_vars {
-                        changes.push(DataChange::InsertKey {
-                            path: path.key("env"),
-                            key: n.clone(),
-                            value: Value::String(t.clone()),
-                        });
                     }
+                    editor
+                        .insert_entries(&path.key("env"), vars, Position::Last)
+                        .map_err(|e| format!("cannot add to its `env`: {e}"))?;
                 }
             }
         }
-
-        edits.push(self.replace_script_entry(&block, eol));
+        editor
+            .replace_entry(path, "script", entries)
+            .map_err(|e| e.to_string())?;
 
         let file = PathBuf::from(&self.options.namespace_files_dir).join(&rel);
         let mut message = format!(
@@ -414,56 +352,22 @@ impl Task<'_> {
             .map_or(self.entry.syntax().text_range(), |k| {
                 k.syntax().text_range()
             });
-        Ok(
-            Fix::new(range, message, applicability, edits, changes).with_new_file(NewFile {
+        Ok(editor
+            .into_fix(range, message, applicability)
+            .with_new_file(NewFile {
                 path: file,
                 contents,
-            }),
-        )
+            }))
     }
 
-    /// Comments inside the `script` entry (`script: | # note`), kept on the
-    /// `commands:` line.
-    fn header_comments(&self) -> String {
-        let comments: Vec<String> = self
-            .entry
-            .syntax()
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| t.kind() == SyntaxKind::COMMENT)
-            .map(|t| t.text().to_string())
-            .collect();
-        if comments.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", comments.join(" "))
-        }
-    }
-
-    /// Replaces the `script` entry (from its key to the end of its last
-    /// content line) with `block`, written at the key's column.
-    fn replace_script_entry(&self, block: &str, eol: &str) -> TextEdit {
-        let text = self.ctx.text;
-        let node = self.entry.syntax();
-        let start = usize::from(node.text_range().start());
-        let end = usize::from(node.text_range().end());
-        let trimmed = text[start..end].trim_end_matches([' ', '\t', '\n', '\r']);
-        let content_end = start + trimmed.len();
-        let col = column(text, start);
-        let new = edit::indent_lines(block, col, eol);
-        TextEdit::replace(
-            TextRange::new(
-                TextSize::from(start as u32),
-                TextSize::from(content_end as u32),
-            ),
-            new,
-        )
-    }
-
-    /// Edits, data changes and unsafe reasons that make an existing
-    /// `namespaceFiles` also bring in `rel`.
-    fn merge_namespace_files(&self, entry: &Entry, rel: &str) -> Result<Merge, String> {
-        let text = self.ctx.text;
+    /// Makes an existing `namespaceFiles` also bring in `rel`; returns the
+    /// unsafe reasons that brings.
+    fn merge_namespace_files(
+        &self,
+        editor: &mut Editor,
+        entry: &Entry,
+        rel: &str,
+    ) -> Result<Vec<String>, String> {
         let ns_path = self.inst.path.key("namespaceFiles");
         let Some(Node::Mapping(ns)) = entry.value() else {
             return Err("its `namespaceFiles` is not a mapping; extract it by hand".into());
@@ -481,15 +385,14 @@ impl Task<'_> {
                 ));
             }
         }
-        let mut edits = Vec::new();
-        let mut changes = Vec::new();
+        let cannot = |e: Refusal| format!("cannot edit its `namespaceFiles`: {e}");
         let mut reasons = Vec::new();
         let include = ns.get("include");
         let enabled =
             match ns.get_value("enabled") {
                 None => None,
                 Some(Node::Scalar(s)) => match s.data() {
-                    Value::Bool(b) => Some((b, s)),
+                    Value::Bool(b) => Some(b),
                     _ => return Err(
                         "its `namespaceFiles.enabled` is not a plain boolean; extract it by hand"
                             .into(),
@@ -501,57 +404,37 @@ impl Task<'_> {
                     )
                 }
             };
-        match &enabled {
-            Some((true, _)) => {
-                // Every namespace file already comes in, or those included.
-                if include.is_none() {
-                    return Ok((edits, changes, reasons));
-                }
-            }
-            Some((false, s)) => {
-                // A plain `false` (the only spelling that decodes to a
-                // boolean without a tag) becomes a plain `true`.
-                edits.push(TextEdit::replace(s.syntax().text_range(), "true"));
-                changes.push(DataChange::SetScalar {
-                    path: ns_path.key("enabled"),
-                    value: Value::Bool(true),
-                });
-            }
+        match enabled {
+            // Every namespace file already comes in, or those included.
+            Some(true) if include.is_none() => return Ok(reasons),
+            Some(true) => {}
+            Some(false) => editor
+                .set_scalar(&ns_path.key("enabled"), Value::Bool(true))
+                .map_err(cannot)?,
             None => {
                 if ns.entries().next().is_none() {
                     return Err("its `namespaceFiles` is empty; extract it by hand".into());
                 }
-                edits.push(
-                    edit::insert_entry(text, &ns, Position::First, "enabled: true", self.style)
-                        .map_err(|e| format!("cannot edit its `namespaceFiles`: {e}"))?,
-                );
-                changes.push(DataChange::InsertKey {
-                    path: ns_path.clone(),
-                    key: "enabled".into(),
-                    value: Value::Bool(true),
-                });
+                editor
+                    .insert_entry(
+                        &ns_path,
+                        "enabled",
+                        Fragment::Data(Value::Bool(true)),
+                        Position::First,
+                    )
+                    .map_err(cannot)?;
             }
         }
-        let was_enabled = matches!(enabled, Some((true, _)));
+        let file = Fragment::string(rel);
         match include {
-            None => {
-                let seq = " ".repeat(self.style.seq_indent);
-                edits.push(
-                    edit::insert_entry(
-                        text,
-                        &ns,
-                        Position::Last,
-                        &format!("include:\n{seq}- {rel}"),
-                        self.style,
-                    )
-                    .map_err(|e| format!("cannot edit its `namespaceFiles`: {e}"))?,
-                );
-                changes.push(DataChange::InsertKey {
-                    path: ns_path.clone(),
-                    key: "include".into(),
-                    value: Value::Seq(vec![Value::String(rel.into())]),
-                });
-            }
+            None => editor
+                .insert_entry(
+                    &ns_path,
+                    "include",
+                    Fragment::Seq(vec![file]),
+                    Position::Last,
+                )
+                .map_err(cannot)?,
             Some(inc) => {
                 let Some(Node::Sequence(items)) = inc.value() else {
                     return Err(
@@ -565,30 +448,24 @@ impl Task<'_> {
                         _ => return Err("its `namespaceFiles.include` has an item that is not a string; extract it by hand".into()),
                     }
                 }
-                if !was_enabled {
+                if enabled != Some(true) {
                     reasons.push(
                         "`namespaceFiles` was not enabled, and enabling it also brings in the files its `include` lists".to_string(),
                     );
                 }
                 if !values.iter().any(|v| v.as_str() == Some(rel)) {
-                    if items.items().next().is_none() {
+                    if values.is_empty() {
                         return Err(
                             "its `namespaceFiles.include` is empty; extract it by hand".into()
                         );
                     }
-                    edits.push(
-                        edit::append_item(text, &items, rel, self.style)
-                            .map_err(|e| format!("cannot edit its `namespaceFiles`: {e}"))?,
-                    );
-                    values.push(Value::String(rel.into()));
-                    changes.push(DataChange::Replace {
-                        path: ns_path.key("include"),
-                        value: Value::Seq(values),
-                    });
+                    editor
+                        .insert_item(&ns_path.key("include"), file, Position::Last)
+                        .map_err(cannot)?;
                 }
             }
         }
-        Ok((edits, changes, reasons))
+        Ok(reasons)
     }
 
     /// The decoded keys of the task's `env`, or why it cannot take more.
@@ -666,11 +543,6 @@ impl Task<'_> {
             })
         })
     }
-}
-
-/// A YAML string scalar for `s` on one line.
-fn yaml_string(s: &str) -> String {
-    emit::string_scalar(s, crate::syntax::value::ScalarStyle::Plain, false)
 }
 
 #[cfg(test)]

@@ -14,14 +14,14 @@ mod render;
 mod wiring;
 
 use super::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, NewFile,
     ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
 use crate::kestra::ids::{check_flow_id, check_namespace};
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Mapping, Node};
-use crate::syntax::edit::{apply_edits, block_lines, replace_scalar, TextEdit};
+use crate::syntax::edit::{apply_edits, replace_scalar, TextEdit};
 use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::{self, SyntaxKind, SyntaxNode, TextRange};
 use grouping::TopTask;
@@ -368,38 +368,15 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
     }
 
     // The parent: `tasks` replaced, parent-side expressions rewritten.
-    let entry = root
-        .get("tasks")
-        .ok_or_else(|| refuse("internal: no `tasks`".into()))?;
-    let Some(lines) = block_lines(ctx.text, entry.syntax()) else {
-        return Err(refuse("`tasks:` does not start its own line".into()));
-    };
-    let start = entry.syntax().text_range().start();
-    let end = lines.end();
-    let (mut tasks_text, tasks_value) = render::parent_tasks(&call_specs, &namespace, &style);
-    let old = &ctx.text[usize::from(start)..usize::from(end)];
-    if old.ends_with('\n') || old.ends_with('\r') {
-        tasks_text.push('\n');
-    }
-    let tasks_text = if style.line_ending == "\r\n" {
-        tasks_text.replace('\n', "\r\n")
-    } else {
-        tasks_text
-    };
-    let mut fix_edits = vec![TextEdit::replace(TextRange::new(start, end), tasks_text)];
-    let mut changes = vec![DataChange::Replace {
-        path: tasks_path,
-        value: tasks_value,
-    }];
-    for (e, r) in &edits {
-        if r.site == Site::Parent {
-            fix_edits.push(e.clone());
-            changes.push(DataChange::SetScalar {
-                path: r.at.path.clone(),
-                value: Value::String(r.value.clone()),
-            });
+    let mut editor = ctx.editor();
+    let planned = editor.transaction(|e| {
+        e.replace_value(&tasks_path, render::parent_tasks(&call_specs, &namespace))?;
+        for r in plan.rewrites.iter().filter(|r| r.site == Site::Parent) {
+            e.set_scalar(&r.at.path, Value::String(r.value.clone()))?;
         }
-    }
+        Ok(())
+    });
+    planned.map_err(|e| refuse(e.to_string()))?;
     let names: Vec<String> = new_files
         .iter()
         .map(|f| format!("`{}`", f.path.display()))
@@ -408,7 +385,7 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         "split into {n} child flows called with Subflow ({}); unsafe: each part runs as its own execution (its own execution id, `flow.*`, no labels of the parent), values passed between parts become strings, and a part's outputs are missing when it fails",
         names.join(", ")
     );
-    let mut fix = Fix::new(range, message, Applicability::Unsafe, fix_edits, changes);
+    let mut fix = editor.into_fix(range, message, Applicability::Unsafe);
     for f in new_files {
         fix = fix.with_new_file(f);
     }

@@ -4,6 +4,7 @@
 use super::wiring::{output_expr, Export};
 use crate::syntax::edit::{block_lines, node_text_at};
 use crate::syntax::emit::string_scalar;
+use crate::syntax::render::Fragment;
 use crate::syntax::value::{ScalarStyle, Value};
 use crate::syntax::{Style, SyntaxNode};
 use std::collections::BTreeMap;
@@ -47,45 +48,36 @@ pub struct Call {
     pub inputs: BTreeMap<String, String>,
 }
 
-/// `tasks:` with one Subflow call per child, at column 0, `\n` breaks.
-pub fn parent_tasks(calls: &[Call], namespace: &str, style: &Style) -> (String, Value) {
-    let pad = " ".repeat(style.seq_indent);
-    let ind = " ".repeat(style.indent);
-    let mut text = String::from("tasks:");
-    let mut items = Vec::new();
-    for c in calls {
-        text.push_str(&format!("\n{pad}- id: {}", plain(&c.id)));
-        let key_pad = format!("{pad}  ");
-        for (k, v) in [
-            ("type", plain(SUBFLOW)),
-            ("namespace", plain(namespace)),
-            ("flowId", plain(&c.flow_id)),
-            ("wait", "true".into()),
-            ("transmitFailed", "true".into()),
-        ] {
-            text.push_str(&format!("\n{key_pad}{k}: {v}"));
-        }
-        let s = |v: &str| Value::String(v.to_string());
-        let mut map = vec![
-            (s("id"), s(&c.id)),
-            (s("type"), s(SUBFLOW)),
-            (s("namespace"), s(namespace)),
-            (s("flowId"), s(&c.flow_id)),
-            (s("wait"), Value::Bool(true)),
-            (s("transmitFailed"), Value::Bool(true)),
-        ];
-        if !c.inputs.is_empty() {
-            text.push_str(&format!("\n{key_pad}inputs:"));
-            let mut inputs = Vec::new();
-            for (k, v) in &c.inputs {
-                text.push_str(&format!("\n{key_pad}{ind}{}: {}", plain(k), quoted(v)));
-                inputs.push((s(k), s(v)));
+/// The parent's new `tasks`: one Subflow call per child.
+pub fn parent_tasks(calls: &[Call], namespace: &str) -> Fragment {
+    let calls = calls
+        .iter()
+        .map(|c| {
+            let mut map = vec![
+                ("id".to_string(), Fragment::string(c.id.clone())),
+                ("type".into(), Fragment::string(SUBFLOW)),
+                ("namespace".into(), Fragment::string(namespace)),
+                ("flowId".into(), Fragment::string(c.flow_id.clone())),
+                ("wait".into(), Fragment::Data(Value::Bool(true))),
+                ("transmitFailed".into(), Fragment::Data(Value::Bool(true))),
+            ];
+            if !c.inputs.is_empty() {
+                let inputs = c
+                    .inputs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), expression(v)))
+                    .collect();
+                map.push(("inputs".into(), Fragment::Map(inputs)));
             }
-            map.push((s("inputs"), Value::Map(inputs)));
-        }
-        items.push(Value::Map(map));
-    }
-    (text, Value::Seq(items))
+            Fragment::Map(map)
+        })
+        .collect();
+    Fragment::Seq(calls)
+}
+
+/// A Pebble expression, double-quoted as Kestra's docs write them.
+fn expression(text: &str) -> Fragment {
+    Fragment::Styled(Value::String(text.into()), ScalarStyle::DoubleQuoted)
 }
 
 /// What goes into one child flow file.
