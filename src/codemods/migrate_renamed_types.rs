@@ -10,6 +10,8 @@
 //! that change a set become unsafe, and the rest are checked again without
 //! them until the safe set is stable.
 
+use super::migrate_2_0::renamed_types::{judge, row_2_0, Verdict};
+use super::migrate_2_0::V2_0;
 use super::table::{Action, Row, Table, TypeMatch};
 use super::{
     Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
@@ -21,7 +23,7 @@ use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
-use crate::kestra::plugins::aliases;
+use crate::kestra::plugins::{aliases, canonical_type};
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::AstNode;
 use serde::Deserialize;
@@ -59,73 +61,128 @@ impl Codemod for MigrateRenamedTypes {
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-        let mut fixes = Vec::new();
-        let instances = ctx.flow.plugin_instances();
-        let defaults = ctx.flow.plugin_defaults();
-
-        let mut renames: Vec<Rename> = Vec::new();
-        for (is_default, inst) in defaults
-            .iter()
-            .map(|d| (true, d))
-            .chain(instances.iter().map(|i| (false, i)))
-        {
-            let Some(row) = RENAMES.matching(inst, None).next() else {
-                continue;
-            };
-            let Action::RenameType { to: new, .. } = &row.action else {
-                continue;
-            };
-            if ctx.is_suppressed(inst.type_range().start()) {
-                continue;
+        let v2 = ctx.target_version >= V2_0;
+        let mut fixes = rename_types(ctx, |inst| {
+            if v2 {
+                // The 2.0 table wins over the 1.x aliases (Echo goes to
+                // `log.Log`, not `debug.Echo`), and no alias leads onto a
+                // type Kestra 2.0 removes (conditions, `ForEach`...: rules
+                // and detectors of the migrate-2.0 family handle them).
+                if let Some(row) = row_2_0(inst) {
+                    return Some((row, Wording::Replaced));
+                }
+                let row = alias_row(inst)?;
+                let Action::RenameType { to, .. } = &row.action else {
+                    return None;
+                };
+                return (!ctx.catalog.is_legacy(to)).then_some((row, Wording::OldName));
             }
-            match row.plan(ctx, inst) {
-                Ok(Some(editor)) => renames.push(Rename {
-                    inst,
-                    is_default,
-                    new,
-                    editor,
-                    unsafe_reason: None,
-                }),
-                Ok(None) => {}
-                Err(why) => fixes.push(Fix::display_only(
-                    inst.type_range(),
-                    format!(
-                        "`{}` is an old name of `{new}`; rename it by hand: {why}",
-                        inst.type_name
-                    ),
-                )),
-            }
-        }
-        judge_against_defaults(ctx, &instances, &defaults, &mut renames);
-
-        for r in renames {
-            let old = &r.inst.type_name;
-            let what = if r.is_default {
-                "pluginDefaults type"
-            } else {
-                "type"
-            };
-            let (applicability, message) = match &r.unsafe_reason {
-                None => (
-                    Applicability::Safe,
-                    format!("{what} `{old}` is an old name of `{}`", r.new),
-                ),
-                Some(why) => (
-                    Applicability::Unsafe,
-                    format!(
-                        "{what} `{old}` is an old name of `{}`; renaming changes behaviour: {why}",
-                        r.new
-                    ),
-                ),
-            };
-            fixes.push(
-                r.editor
-                    .into_fix(r.inst.type_range(), message, applicability),
-            );
-        }
+            alias_row(inst).map(|row| (row, Wording::OldName))
+        });
         fixes.extend(rename_task_defaults(ctx));
         fixes
     }
+}
+
+/// The alias row renaming `inst`, if its type is an old name; the hash
+/// lookup first keeps the scan for the rare instances that have one.
+fn alias_row(inst: &PluginInstance) -> Option<&'static Row> {
+    canonical_type(&inst.type_name)?;
+    RENAMES.rows().iter().find(|r| r.matches(inst, None))
+}
+
+/// How a rename's message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wording {
+    /// An alias of the same class.
+    OldName,
+    /// A 2.0 replacement: the row's verdict says whether it is safe.
+    Replaced,
+}
+
+/// Renames every plugin instance (and `pluginDefaults` entry) that `lookup`
+/// gives a rename row for: safe unless the row's verdict or a change in
+/// which flow defaults apply says otherwise; refused renames are findings.
+pub(crate) fn rename_types<'t>(
+    ctx: &FlowContext,
+    lookup: impl Fn(&PluginInstance) -> Option<(&'t Row, Wording)>,
+) -> Vec<Fix> {
+    let mut fixes = Vec::new();
+    let instances = ctx.flow.plugin_instances();
+    let defaults = ctx.flow.plugin_defaults();
+
+    let mut renames: Vec<Rename> = Vec::new();
+    for (is_default, inst) in defaults
+        .iter()
+        .map(|d| (true, d))
+        .chain(instances.iter().map(|i| (false, i)))
+    {
+        let Some((row, wording)) = lookup(inst) else {
+            continue;
+        };
+        let Action::RenameType { to: new, .. } = &row.action else {
+            continue;
+        };
+        if ctx.is_suppressed(inst.type_range().start()) {
+            continue;
+        }
+        let what = if is_default {
+            "pluginDefaults type"
+        } else {
+            "type"
+        };
+        let old = &inst.type_name;
+        // A 2.0 row that agrees with Kestra's alias table is an old name.
+        let title = if wording == Wording::OldName || canonical_type(old) == Some(new.as_str()) {
+            format!("{what} `{old}` is an old name of `{new}`")
+        } else {
+            format!("{what} `{old}` is replaced by `{new}` in Kestra 2.0")
+        };
+        let unsafe_reason = match wording {
+            Wording::OldName => None,
+            Wording::Replaced => match judge(inst, new) {
+                Verdict::Safe => None,
+                Verdict::Unsafe(why) => Some(why),
+                Verdict::Refuse(why) => {
+                    fixes.push(Fix::display_only(
+                        inst.type_range(),
+                        format!("{title}; not renamed: {why}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        match row.plan(ctx, inst) {
+            Ok(Some(editor)) => renames.push(Rename {
+                inst,
+                new,
+                title,
+                editor,
+                unsafe_reason,
+            }),
+            Ok(None) => {}
+            Err(why) => fixes.push(Fix::display_only(
+                inst.type_range(),
+                format!("{title}; rename it by hand: {why}"),
+            )),
+        }
+    }
+    judge_against_defaults(ctx, &instances, &defaults, &mut renames);
+
+    for r in renames {
+        let (applicability, message) = match &r.unsafe_reason {
+            None => (Applicability::Safe, r.title),
+            Some(why) => (
+                Applicability::Unsafe,
+                format!("{}; renaming changes behaviour: {why}", r.title),
+            ),
+        };
+        fixes.push(
+            r.editor
+                .into_fix(r.inst.type_range(), message, applicability),
+        );
+    }
+    fixes
 }
 
 /// Kestra's alias table as rename rows (`data/aliases.tsv`, read once by
@@ -148,8 +205,8 @@ static RENAMES: LazyLock<Table> = LazyLock::new(|| {
 
 struct Rename<'a> {
     inst: &'a PluginInstance,
-    is_default: bool,
     new: &'a str,
+    title: String,
     editor: Editor<'a>,
     unsafe_reason: Option<String>,
 }

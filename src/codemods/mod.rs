@@ -5,6 +5,7 @@
 
 mod extract_inline_scripts;
 mod fetch_to_store;
+mod migrate_2_0;
 mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
@@ -302,6 +303,18 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
+    &migrate_2_0::INPUT_NAME_TO_ID,
+    &migrate_2_0::INPUT_TYPE_NAMES,
+    &migrate_2_0::MULTISELECT_OPTIONS_TO_VALUES,
+    &migrate_2_0::INPUT_REQUIRED_WITH_DEFAULTS,
+    &migrate_2_0::RENAMED_TYPES_2_0,
+    &migrate_2_0::RETRY_MAX_ATTEMPTS,
+    &migrate_2_0::PAUSE_DELAY_TO_PAUSE_DURATION,
+    &migrate_2_0::REMOVED_PROPERTIES,
+    &migrate_2_0::EXIT_STATE_CANCELLED,
+    &migrate_2_0::CANCELLED_STATES,
+    &migrate_2_0::LOCAL_DELETE_RECURSIVE,
+    &migrate_2_0::CHECKS_CONDITION_TO_WHEN,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
