@@ -5,6 +5,7 @@
 
 mod extract_inline_scripts;
 mod fetch_to_store;
+mod migrate_2_0c;
 mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
@@ -302,6 +303,11 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
+    &migrate_2_0c::legacy_script_runner::LegacyScriptRunner,
+    &migrate_2_0c::missing_trigger_inputs::MissingTriggerInputs,
+    &migrate_2_0c::sdk_auth::SdkAuth,
+    &migrate_2_0c::pebble_read_version_arg::PebbleReadVersionArg,
+    &migrate_2_0c::ion_read::IonRead,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
