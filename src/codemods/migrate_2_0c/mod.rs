@@ -105,7 +105,7 @@ mod tests {
         assert!(!has_word("my_outputDir", "outputDir"));
         assert_eq!(
             calls(" read (x) + reread(y) + read(z)", "read"),
-            [(1, 7), (25, 30)]
+            [(1, 7), (24, 29)]
         );
         assert_eq!(calls("fileURI('a')", "fileURI"), [(0, 8)]);
         assert!(calls("thread(x)", "read").is_empty());
