@@ -6,6 +6,7 @@
 mod extract_inline_scripts;
 mod fetch_to_store;
 mod migrate_2_0;
+mod migrate_2_0c;
 mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
@@ -315,6 +316,11 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0::CANCELLED_STATES,
     &migrate_2_0::LOCAL_DELETE_RECURSIVE,
     &migrate_2_0::CHECKS_CONDITION_TO_WHEN,
+    &migrate_2_0c::legacy_script_runner::LegacyScriptRunner,
+    &migrate_2_0c::missing_trigger_inputs::MissingTriggerInputs,
+    &migrate_2_0c::sdk_auth::SdkAuth,
+    &migrate_2_0c::pebble_read_version_arg::PebbleReadVersionArg,
+    &migrate_2_0c::ion_read::IonRead,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
