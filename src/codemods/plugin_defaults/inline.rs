@@ -20,7 +20,8 @@ use crate::kestra::defaults::{
 use crate::kestra::flow::{PluginInstance, DEFAULTS_KEYS};
 use crate::kestra::path::DataPath;
 use crate::kestra::plugins::canonical_type;
-use crate::kestra::properties::has_property;
+use crate::kestra::catalog::{Answer, Catalog};
+use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::edit::{
@@ -128,6 +129,9 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     // the section, all others stay where it was.
     let mut moved: Vec<TextRange> = Vec::new();
     let mut touched = 0usize;
+    // Defaults' properties an instance's type lacks: Kestra 1.x ignored
+    // them there, so they are not written.
+    let mut dropped: Vec<String> = Vec::new();
     for inst in &data_instances {
         let matching: Vec<&Written> = written
             .iter()
@@ -145,24 +149,32 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
             continue;
         }
         let Some(target) = cst.get(path).filter(|c| !c.anchored) else {
-            problems.push(format!(
-                "{path} sits under a YAML anchor or in a shape kestra-fix cannot edit"
-            ));
+            problems.push(not_editable(ctx, path, cst.contains_key(path)));
             continue;
         };
         let before = (edits.len(), problems.len());
         for w in &matching {
             for (key, _) in &w.data.values {
-                let own = inst.map.get(key);
-                let merged = eff
-                    .config
-                    .get(key)
-                    .expect("a default's key is in the merge");
-                if own == Some(merged) {
-                    continue;
+                match decide(ctx.catalog, inst.type_name, &w.data.type_prefix, key) {
+                    Decision::Write => {}
+                    Decision::Drop(why) => {
+                        dropped.push(format!("`{key}` is not written into {path}: {why}"));
+                        continue;
+                    }
+                    Decision::Refuse(why) => {
+                        problems.push(format!("{path}: {why}"));
+                        continue;
+                    }
                 }
-                if let Err(why) = property_known(inst.type_name, &w.data.type_prefix, key) {
-                    problems.push(format!("{path}: {why}"));
+                let own = inst.map.get(key);
+                let Some(merged) = eff.config.get(key) else {
+                    problems.push(format!(
+                        "{path}: the plugin catalogs disagree on whether `{}` has `{key}`",
+                        inst.type_name
+                    ));
+                    continue;
+                };
+                if own == Some(merged) {
                     continue;
                 }
                 if let Some(nested) = nested_plugin(merged, &all) {
@@ -252,7 +264,11 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         key: section.key.to_string(),
     });
     changes.push(DataChange::SameEffectiveConfig);
-    let never_applied = old_name_misses(&written, &data_instances);
+    let mut never_applied = old_name_misses(&written, &data_instances);
+    for note in &dropped {
+        never_applied.push_str("; ");
+        never_applied.push_str(note);
+    }
     let message = match touched {
         0 => format!(
             "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it{never_applied}",
@@ -361,20 +377,49 @@ fn written_defaults(data: &Value, section: &Section) -> Result<Vec<Written>, Vec
         .collect()
 }
 
-/// A default's property may be written into an instance only when the
-/// instance's type has it (Kestra 2.0 rejects unknown properties, 1.x
-/// ignored them). Unknown families count as having it only when the default
-/// names the exact type.
-fn property_known(type_name: &str, default_type: &str, key: &str) -> Result<(), String> {
-    match has_property(type_name, key) {
-        Some(true) => Ok(()),
-        Some(false) => Err(format!(
-            "`{type_name}` has no `{key}` (Kestra 1.x ignored the default there)"
+/// What becomes of one default's property on one instance.
+enum Decision {
+    Write,
+    /// Kestra 1.x ignored it there: nothing to write; why.
+    Drop(String),
+    /// Whether 1.x applied it cannot be told: the flow is refused; why.
+    Refuse(String),
+}
+
+/// A default's property is written into an instance when Kestra 1.x gave
+/// it to the instance: the type has it, in 2.0 or in 1.x (a later 2.0
+/// rule rewrites a 1.x name, so inlining runs first). A type the catalog
+/// does not know counts as having it only when the default names the exact
+/// type: the author wrote the property for that class.
+fn decide(catalog: &Catalog, type_name: &str, default_type: &str, key: &str) -> Decision {
+    match default_applies(catalog, type_name, key) {
+        Answer::Yes => Decision::Write,
+        // The verifier reads the built-in catalog: drop only what it
+        // drops too.
+        Answer::No if default_applies(Catalog::builtin(), type_name, key) == Answer::No => {
+            Decision::Drop(format!(
+                "`{type_name}` has no such property, so Kestra 1.x ignored the `{default_type}` default there"
+            ))
+        }
+        Answer::No => Decision::Refuse(format!(
+            "the plugin catalogs disagree on whether `{type_name}` has `{key}`"
         )),
-        None if default_type == type_name => Ok(()),
-        None => Err(format!(
-            "kestra-fix cannot tell whether `{type_name}` has `{key}`, set by the `{default_type}` default"
+        Answer::Unknown if default_type == type_name => Decision::Write,
+        Answer::Unknown => Decision::Refuse(format!(
+            "kestra-fix cannot tell whether `{type_name}` has `{key}`, set by the `{default_type}` default; describe the type in a user plugin catalog (`plugin-catalogs = [\"file.json\"]` in kestra-fix.toml)"
         )),
+    }
+}
+
+/// Why the map at `path`, which a default matches, cannot be edited.
+fn not_editable(ctx: &FlowContext, path: &DataPath, walked: bool) -> String {
+    let through_reference = walked || ctx.editor().node(path).is_err();
+    if through_reference {
+        format!("{path} sits under a YAML anchor or alias, whose other uses would change too")
+    } else {
+        format!(
+            "{path} is data, not a plugin, though it has a `type`; Kestra 1.x applied defaults to every map with a matching `type`, data included, and inlining there would change the data"
+        )
     }
 }
 
