@@ -84,8 +84,17 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         if second.fixed.is_some() {
             round_trips += 1;
         } else {
-            // Inlining refused the flow (a finding says why); every hoisted
-            // case of ours must round-trip.
+            // Hoisting never creates a default inlining cannot write back:
+            // a refusal here is one the original flow had already.
+            let original_path = dir.path().join("original.yaml");
+            std::fs::write(&original_path, &original).unwrap();
+            let refused_before = refused(&process_file(&original_path, &inline, &verifier, false));
+            assert!(
+                refused(&second) && refused_before,
+                "{}: inlining refused what hoisting wrote: {:?}",
+                file.display(),
+                second.findings
+            );
             assert!(
                 i >= cases,
                 "{}: inline refused a hoisted case",
@@ -98,6 +107,14 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         round_trips >= 5,
         "the hoist cases must exercise the round trip"
     );
+}
+
+/// inline-plugin-defaults left the flow as a finding (it refused).
+fn refused(report: &kestra_fix::engine::process::FileReport) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.codemod == "inline-plugin-defaults" && !f.fixed)
 }
 
 /// Every comment of `text`, trimmed, sorted: a multiset to compare.

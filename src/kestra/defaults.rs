@@ -415,7 +415,11 @@ pluginDefaults:
         // A 1.x property of Task (2.0 dropped it): applied.
         assert!(get(0, "workerGroup").is_some());
         assert_eq!(configs[1].0.to_string(), "tasks[0].taskRunner");
-        assert_eq!(get(1, "containerImage"), None, "Docker has no containerImage");
+        assert_eq!(
+            get(1, "containerImage"),
+            None,
+            "Docker has no containerImage"
+        );
         assert_eq!(get(1, "workerGroup"), None);
         // Unknown to the catalog: counted as applied.
         assert!(get(2, "containerImage").is_some());

@@ -76,11 +76,7 @@ fn had_in_1x(catalog: &Catalog, type_name: &str, property: &str) -> bool {
 fn extends(catalog: &Catalog, ty: &PluginType, base: &str) -> bool {
     catalog
         .base_properties(RELEASE_CATALOG, base)
-        .is_some_and(|props| {
-            props
-                .iter()
-                .all(|p| ty.props().binary_search(p).is_ok())
-        })
+        .is_some_and(|props| props.iter().all(|p| ty.props().binary_search(p).is_ok()))
 }
 
 #[cfg(test)]
@@ -126,7 +122,10 @@ mod tests {
         assert_eq!(applies(schedule, "conditions"), Answer::Yes);
         assert_eq!(applies(schedule, "workerGroup"), Answer::Yes);
         // One class's own, by old name too.
-        assert_eq!(applies("io.kestra.core.tasks.flows.Pause", "delay"), Answer::Yes);
+        assert_eq!(
+            applies("io.kestra.core.tasks.flows.Pause", "delay"),
+            Answer::Yes
+        );
         assert_eq!(
             applies("io.kestra.plugin.core.kv.PurgeKV", "expiredOnly"),
             Answer::Yes

@@ -10,7 +10,9 @@
 //! must keep theirs unchanged under Kestra's merge (a scalar of their own
 //! wins; a map must not gain keys; a list would be concatenated, so it only
 //! moves when no matching instance keeps its own), and no instance may
-//! lack the key (it would gain it). No type that another default already
+//! lack the key (it would gain it), and the catalog must say every matched
+//! type has the key (or the default names the exact type), so that
+//! `inline-plugin-defaults` can write it back. No type that another default already
 //! sets the key for, on any matched instance, is used: Kestra's order
 //! between two such defaults is undefined.
 
@@ -20,11 +22,13 @@ use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
 };
+use crate::kestra::catalog::Answer;
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
 };
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
+use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Node};
 use crate::syntax::edit::{self, Position, TextEdit};
@@ -207,6 +211,20 @@ impl<'a> Planner<'a> {
             .iter()
             .any(|p| p.key == key && p.matched.iter().any(|m| matched_paths.contains(m)));
         if clash_existing || clash_planned {
+            return None;
+        }
+        // Never a default that inline-plugin-defaults could not write back:
+        // every matched type must have the key, unless the default names
+        // the type exactly (its author's word for that class).
+        let inlinable =
+            matched.iter().all(
+                |i| match default_applies(self.ctx.catalog, i.type_name, key) {
+                    Answer::Yes => true,
+                    Answer::Unknown => i.type_name == prefix,
+                    Answer::No => false,
+                },
+            );
+        if !inlinable {
             return None;
         }
         let value = most_common(matched.iter().filter_map(|i| i.map.get(key)))?;

@@ -14,13 +14,13 @@ use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
 };
+use crate::kestra::catalog::{Answer, Catalog};
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, Instance, PluginDefault,
 };
 use crate::kestra::flow::{PluginInstance, DEFAULTS_KEYS};
 use crate::kestra::path::DataPath;
 use crate::kestra::plugins::canonical_type;
-use crate::kestra::catalog::{Answer, Catalog};
 use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
