@@ -384,6 +384,106 @@ impl<'a> Editor<'a> {
         })
     }
 
+    /// Removes entry `key` of `map` and returns its value as a fragment to
+    /// write elsewhere, carrying every comment of the entry: those inside
+    /// its value with the copied text, the one at the end of its key line
+    /// and all others (lines above it) as a [`Fragment::Commented`]. The
+    /// fragment must be written as a block mapping entry.
+    pub fn take_entry(&mut self, map: &DataPath, key: &str) -> Result<Fragment, Refusal> {
+        let (_, entry) = self.entry(map, key)?;
+        let value = entry
+            .value()
+            .ok_or_else(|| Refusal::Missing { path: map.key(key) })?;
+        let all = edit::member_comments(self.text, entry.syntax());
+        let copied = edit::copied_comments(self.text, value.syntax());
+        let start = usize::from(entry.syntax().text_range().start());
+        let key_line_end = start
+            + self.text[start..]
+                .find(['\n', '\r'])
+                .unwrap_or(self.text.len() - start);
+        let trailing = all
+            .iter()
+            .find(|(r, _)| (start + 1..key_line_end).contains(&usize::from(r.start())))
+            .map(|(r, c)| (*r, c.clone()));
+        let above = all
+            .iter()
+            .filter(|(r, _)| Some(*r) != trailing.as_ref().map(|t| t.0) && !copied.contains(r))
+            .map(|(_, c)| c.trim().to_string())
+            .collect();
+        let moved: Vec<TextRange> = all.iter().map(|(r, _)| *r).collect();
+        let removal = edit::remove_entry_moving(self.text, &entry, &moved);
+        self.push(
+            map,
+            vec![removal],
+            vec![DataChange::RemoveKey {
+                path: map.clone(),
+                key: key.into(),
+            }],
+        )?;
+        Ok(Fragment::Commented {
+            above,
+            trailing: trailing.map(|(_, c)| c),
+            value: Box::new(Fragment::Copy(value)),
+        })
+    }
+
+    /// The mapping at `map` gains `entries` (keys absent before), in this
+    /// order, all at `position`: one edit, so several entries can go to
+    /// one place.
+    pub fn insert_entries(
+        &mut self,
+        map: &DataPath,
+        entries: Vec<(String, Fragment)>,
+        position: Position<&str>,
+    ) -> Result<(), Refusal> {
+        let mapping = self.mapping(map)?;
+        let mut texts = Vec::new();
+        let mut changes = Vec::new();
+        for (key, value) in &entries {
+            if mapping.get(key).is_some() || entries.iter().filter(|(k, _)| k == key).count() > 1 {
+                return Err(Refusal::KeyExists {
+                    path: map.clone(),
+                    key: key.clone(),
+                });
+            }
+            let render_error = |error| Refusal::Render {
+                path: map.key(key),
+                error,
+            };
+            changes.push(DataChange::InsertKey {
+                path: map.clone(),
+                key: key.clone(),
+                value: value.data().map_err(render_error)?,
+            });
+            texts.push(if mapping.is_flow() {
+                let key_text =
+                    render::flow(self.text, &Fragment::string(key)).map_err(render_error)?;
+                format!(
+                    "{key_text}: {}",
+                    render::flow(self.text, value).map_err(render_error)?
+                )
+            } else {
+                render::block_entry(self.text, key, value, self.style).map_err(render_error)?
+            });
+        }
+        let text = texts.join(if mapping.is_flow() { ", " } else { "\n" });
+        let anchor = match position {
+            Position::After(k) => Position::After(
+                mapping
+                    .get(k)
+                    .ok_or_else(|| Refusal::Missing { path: map.key(k) })?,
+            ),
+            Position::First => Position::First,
+            Position::Last => Position::Last,
+        };
+        let edit = edit::insert_entry(self.text, &mapping, anchor.as_ref(), &text, self.style)
+            .map_err(|error| Refusal::Edit {
+                path: map.clone(),
+                error,
+            })?;
+        self.push(map, vec![edit], changes)
+    }
+
     /// Inserts an item into the sequence at `seq`; `After(i)` counts items
     /// as they were before this fix.
     pub fn insert_item(
@@ -814,6 +914,47 @@ mod tests {
             })
         });
         assert_eq!(r.code(), "missing");
+    }
+
+    #[test]
+    fn taken_entries_carry_their_comments_to_new_places() {
+        let text = "a:\n  # why we keep it\n  keep: 1 # eol\n  list: # the list\n    - x # ex\n  z: 0\nb:\n  y: 3\n";
+        let out = edit(text, |e| {
+            let keep = e.take_entry(&path("a"), "keep")?;
+            let list = e.take_entry(&path("a"), "list")?;
+            e.insert_entries(
+                &path("b"),
+                vec![("kept".into(), keep), ("listed".into(), list)],
+                Position::Last,
+            )
+        });
+        assert_eq!(
+            out,
+            "a:\n  z: 0\nb:\n  y: 3\n  # why we keep it\n  kept: 1 # eol\n  listed: # the list\n    - x # ex\n"
+        );
+        let flow = "a: {k: 1}\nb: {y: 3}\n";
+        let out = edit(flow, |e| {
+            e.insert_entries(
+                &path("b"),
+                vec![
+                    ("p".into(), Fragment::Copy(e.node(&path("a.k"))?)),
+                    ("q".into(), Fragment::string("s")),
+                ],
+                Position::First,
+            )
+        });
+        assert_eq!(out, "a: {k: 1}\nb: {p: 1, q: s, y: 3}\n");
+        let r = refusal(flow, |e| {
+            e.insert_entries(
+                &path("b"),
+                vec![
+                    ("p".into(), Fragment::string("1")),
+                    ("y".into(), Fragment::string("2")),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(r.code(), "key-exists");
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub enum Fragment {
     Map(Vec<(String, Fragment)>),
     /// A sequence of fragments.
     Seq(Vec<Fragment>),
+    /// The value of a block mapping entry with the comments that belong to
+    /// the entry (an entry moved with its comments): lines written above
+    /// its key (`# why`) and one at the end of its key line (`# note`).
+    /// Nowhere else can they be placed, so anywhere else it is refused.
+    Commented {
+        above: Vec<String>,
+        trailing: Option<String>,
+        value: Box<Fragment>,
+    },
 }
 
 /// Why a fragment cannot be written where it was asked to go.
@@ -39,6 +48,8 @@ pub enum RenderError {
     Detached,
     #[error("the copied node cannot be read: {0}")]
     Decode(String),
+    #[error("comments of an entry can only be written with a block mapping entry")]
+    Comments,
 }
 
 impl Fragment {
@@ -70,6 +81,7 @@ impl Fragment {
             Fragment::Seq(items) => {
                 Value::Seq(items.iter().map(Fragment::data).collect::<Result<_, _>>()?)
             }
+            Fragment::Commented { value, .. } => value.data()?,
         })
     }
 }
@@ -147,6 +159,7 @@ pub fn flow(src: &str, value: &Fragment) -> Result<String, RenderError> {
                 .collect::<Result<Vec<_>, _>>()?;
             format!("[{}]", parts.join(", "))
         }
+        Fragment::Commented { .. } => return Err(RenderError::Comments),
     })
 }
 
@@ -193,6 +206,7 @@ fn shape<'a>(src: &str, value: &'a Fragment, col: usize) -> Result<Shape<'a>, Re
         Fragment::Seq(items) if !items.is_empty() => Shape::Seq(items.clone()),
         Fragment::Copy(node) if is_block_collection(node) => Shape::CopiedBlock(node),
         Fragment::Copy(node) => Shape::Inline(copied_inline(src, node, col)),
+        Fragment::Commented { .. } => return Err(RenderError::Comments),
         other => Shape::Inline(flow(src, other)?),
     })
 }
@@ -213,13 +227,37 @@ fn write_entry(
     col: usize,
     style: &Style,
 ) -> Result<(), RenderError> {
+    let (value, trailing) = match value {
+        Fragment::Commented {
+            above,
+            trailing,
+            value,
+        } => {
+            for comment in above {
+                out.push_str(comment);
+                out.push('\n');
+                out.push_str(&" ".repeat(col));
+            }
+            (&**value, trailing.as_deref())
+        }
+        value => (value, None),
+    };
+    let trailing = |out: &mut String| {
+        if let Some(comment) = trailing {
+            out.push(' ');
+            out.push_str(comment);
+        }
+    };
     out.push_str(&block_key(key));
     out.push(':');
-    match shape(src, value, col)? {
-        Shape::Inline(text) => {
-            out.push(' ');
-            out.push_str(&text);
-        }
+    let shape = shape(src, value, col)?;
+    if let Shape::Inline(text) = &shape {
+        out.push(' ');
+        out.push_str(text);
+    }
+    trailing(out);
+    match shape {
+        Shape::Inline(_) => {}
         Shape::Map(entries) => write_map(out, src, &entries, col + style.indent, style)?,
         Shape::Seq(items) => write_seq(out, src, &items, col + style.seq_indent, style)?,
         Shape::CopiedBlock(node) => {
@@ -455,6 +493,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(item, "id: b\nx: null");
+    }
+
+    #[test]
+    fn entry_comments_go_above_the_key_and_after_its_line() {
+        let src = "a: 1\nb:\n  c: 2 # inner\n";
+        let parsed = parse(src);
+        let root = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap();
+        let commented = |value: Fragment| Fragment::Commented {
+            above: vec!["# why".into(), "# really".into()],
+            trailing: Some("# note".into()),
+            value: Box::new(value),
+        };
+        let fragment = Fragment::Map(vec![
+            (
+                "x".into(),
+                commented(Fragment::Copy(root.get_value("a").unwrap())),
+            ),
+            (
+                "y".into(),
+                commented(Fragment::Copy(root.get_value("b").unwrap())),
+            ),
+        ]);
+        let text = block_entry(src, "k", &fragment, &Style::default()).unwrap();
+        assert_eq!(
+            text,
+            "k:\n  # why\n  # really\n  x: 1 # note\n  # why\n  # really\n  y: # note\n    c: 2 # inner"
+        );
+        assert_eq!(fragment.data().unwrap(), data("x: 1\ny: {c: 2}"));
+        let item = Fragment::Seq(vec![commented(Fragment::string("v"))]);
+        assert_eq!(
+            block_entry(src, "k", &item, &Style::default()),
+            Err(RenderError::Comments)
+        );
+        assert_eq!(
+            flow(src, &commented(Fragment::string("v"))),
+            Err(RenderError::Comments)
+        );
     }
 
     #[test]

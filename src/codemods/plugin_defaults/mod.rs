@@ -137,10 +137,6 @@ impl Comments {
             ranges: all.into_iter().map(|(r, _)| r).collect(),
         }
     }
-
-    fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
 }
 
 /// The value node of `key` in `map` when it can be moved as text: no
