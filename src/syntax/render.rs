@@ -26,8 +26,9 @@ pub enum Fragment {
     Seq(Vec<Fragment>),
     /// The value of a block mapping entry with the comments that belong to
     /// the entry (an entry moved with its comments): lines written above
-    /// its key (`# why`) and one at the end of its key line (`# note`).
-    /// Nowhere else can they be placed, so anywhere else it is refused.
+    /// its key (`# why`) and one at the end of its key line (`# note`). A
+    /// block sequence item takes the one at the end of its line when it
+    /// fits on that line. Elsewhere comments cannot be placed: refused.
     Commented {
         above: Vec<String>,
         trailing: Option<String>,
@@ -313,6 +314,26 @@ fn write_item_body(
     col: usize,
     style: &Style,
 ) -> Result<(), RenderError> {
+    // An item's own comment goes at the end of its line.
+    if let Fragment::Commented {
+        above,
+        trailing,
+        value,
+    } = value
+    {
+        let Shape::Inline(text) = shape(src, value, col)? else {
+            return Err(RenderError::Comments);
+        };
+        if !above.is_empty() {
+            return Err(RenderError::Comments);
+        }
+        out.push_str(&text);
+        if let Some(comment) = trailing {
+            out.push(' ');
+            out.push_str(comment);
+        }
+        return Ok(());
+    }
     match shape(src, value, col)? {
         Shape::Inline(text) => out.push_str(&text),
         // A mapping item starts on the dash's line (`- id: a`).
@@ -530,6 +551,15 @@ mod tests {
         assert_eq!(
             block_entry(src, "k", &item, &Style::default()),
             Err(RenderError::Comments)
+        );
+        let item = Fragment::Seq(vec![Fragment::Commented {
+            above: Vec::new(),
+            trailing: Some("# note".into()),
+            value: Box::new(Fragment::string("v")),
+        }]);
+        assert_eq!(
+            block_entry(src, "k", &item, &Style::default()).unwrap(),
+            "k:\n  - v # note"
         );
         assert_eq!(
             flow(src, &commented(Fragment::string("v"))),
