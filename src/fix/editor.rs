@@ -69,6 +69,11 @@ impl<'a> Editor<'a> {
         self.edits.is_empty()
     }
 
+    /// How many edits it holds.
+    pub fn len(&self) -> usize {
+        self.edits.len()
+    }
+
     /// The node at `path`. Refused when the way there passes through an
     /// alias, an anchored node or a tagged collection.
     pub fn node(&self, path: &DataPath) -> Result<Node, Refusal> {
