@@ -190,3 +190,43 @@ fn hoist_then_inline_keeps_every_comment() {
         "the comment check must see commented flows"
     );
 }
+
+/// Issue 13: over the Kestra corpus, inlining at 2.0 refuses a flow only
+/// when the catalog cannot tell whether a type has a default's property.
+#[test]
+fn inline_refuses_only_types_the_catalog_does_not_know() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    yaml_files(&root.join("../shared/corpus/kestra-flows"), &mut files);
+    let inline = settings("inline-plugin-defaults", "2.0");
+    let verifier = Verifier::default();
+    let (mut inlined, mut refusals) = (0, 0);
+    for file in &files {
+        let report = process_file(file, &inline, &verifier, false);
+        assert!(
+            report.errors.is_empty(),
+            "{}: {:?}",
+            file.display(),
+            report.errors
+        );
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.codemod == "inline-plugin-defaults")
+        {
+            if f.applicability == kestra_fix::fix::Applicability::DisplayOnly {
+                refusals += 1;
+                assert!(
+                    f.message.contains("kestra-fix cannot tell whether"),
+                    "{}: {}",
+                    file.display(),
+                    f.message
+                );
+            } else {
+                inlined += 1;
+            }
+        }
+    }
+    eprintln!("inline at 2.0: {inlined} flows fixable, {refusals} refused (unknown types)");
+    assert!(inlined >= 4, "the corpus has flows with defaults");
+}
