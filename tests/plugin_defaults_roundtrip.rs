@@ -84,8 +84,17 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         if second.fixed.is_some() {
             round_trips += 1;
         } else {
-            // Inlining refused the flow (a finding says why); every hoisted
-            // case of ours must round-trip.
+            // Hoisting never creates a default inlining cannot write back:
+            // a refusal here is one the original flow had already.
+            let original_path = dir.path().join("original.yaml");
+            std::fs::write(&original_path, &original).unwrap();
+            let refused_before = refused(&process_file(&original_path, &inline, &verifier, false));
+            assert!(
+                refused(&second) && refused_before,
+                "{}: inlining refused what hoisting wrote: {:?}",
+                file.display(),
+                second.findings
+            );
             assert!(
                 i >= cases,
                 "{}: inline refused a hoisted case",
@@ -98,6 +107,14 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         round_trips >= 5,
         "the hoist cases must exercise the round trip"
     );
+}
+
+/// inline-plugin-defaults left the flow as a finding (it refused).
+fn refused(report: &kestra_fix::engine::process::FileReport) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.codemod == "inline-plugin-defaults" && !f.fixed)
 }
 
 /// Every comment of `text`, trimmed, sorted: a multiset to compare.
@@ -172,4 +189,44 @@ fn hoist_then_inline_keeps_every_comment() {
         with_comments >= 10,
         "the comment check must see commented flows"
     );
+}
+
+/// Issue 13: over the Kestra corpus, inlining at 2.0 refuses a flow only
+/// when the catalog cannot tell whether a type has a default's property.
+#[test]
+fn inline_refuses_only_types_the_catalog_does_not_know() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    yaml_files(&root.join("../shared/corpus/kestra-flows"), &mut files);
+    let inline = settings("inline-plugin-defaults", "2.0");
+    let verifier = Verifier::default();
+    let (mut inlined, mut refusals) = (0, 0);
+    for file in &files {
+        let report = process_file(file, &inline, &verifier, false);
+        assert!(
+            report.errors.is_empty(),
+            "{}: {:?}",
+            file.display(),
+            report.errors
+        );
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.codemod == "inline-plugin-defaults")
+        {
+            if f.applicability == kestra_fix::fix::Applicability::DisplayOnly {
+                refusals += 1;
+                assert!(
+                    f.message.contains("kestra-fix cannot tell whether"),
+                    "{}: {}",
+                    file.display(),
+                    f.message
+                );
+            } else {
+                inlined += 1;
+            }
+        }
+    }
+    eprintln!("inline at 2.0: {inlined} flows fixable, {refusals} refused (unknown types)");
+    assert!(inlined >= 4, "the corpus has flows with defaults");
 }

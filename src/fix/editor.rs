@@ -26,7 +26,15 @@ pub struct Editor<'a> {
     root: Option<Node>,
     style: &'a Style,
     edits: Vec<TextEdit>,
+    /// For each edit that inserts into a collection, the collection's
+    /// depth in the tree: insertions at one point go innermost first, so
+    /// each lands inside its own collection (the ends of nested block
+    /// collections coincide), and in the order made within one.
+    nests: Vec<Option<usize>>,
     changes: Vec<DataChange>,
+    /// Comments this fix wrote elsewhere with copied text: a removal of
+    /// what holds them takes them out instead of leaving them behind.
+    carried: Vec<TextRange>,
     /// Sequences whose items were inserted or removed: each item's index in
     /// the text the fix started from (`None` for a new item) and its value,
     /// declared as one `Replace` of the whole sequence.
@@ -51,13 +59,20 @@ impl<'a> Editor<'a> {
             root: parse.stream().first_document().and_then(|d| d.body()),
             style,
             edits: Vec::new(),
+            nests: Vec::new(),
             changes: Vec::new(),
+            carried: Vec::new(),
             sequences: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()
+    }
+
+    /// How many edits it holds.
+    pub fn len(&self) -> usize {
+        self.edits.len()
     }
 
     /// The node at `path`. Refused when the way there passes through an
@@ -201,10 +216,11 @@ impl<'a> Editor<'a> {
     }
 
     /// The mapping at `map` loses `key`, with the comment lines that belong
-    /// to it (see [`edit::remove_entry`]).
+    /// to it (see [`edit::remove_entry`]); comments in it this fix copied
+    /// elsewhere ([`Editor::copy_entry`]) go with it, the others stay.
     pub fn remove_key(&mut self, map: &DataPath, key: &str) -> Result<(), Refusal> {
         let (_, entry) = self.entry(map, key)?;
-        let edit = edit::remove_entry(self.text, &entry);
+        let edit = edit::remove_entry_moving(self.text, &entry, &self.carried);
         self.push(
             map,
             vec![edit],
@@ -392,7 +408,7 @@ impl<'a> Editor<'a> {
                 path: map.clone(),
                 error,
             })?;
-        self.push(map, vec![edit], changes)
+        self.push_insertion(map, edit, depth(mapping.syntax()), changes)
     }
 
     /// The value at `path` (a mapping entry's or a sequence item's) becomes
@@ -524,6 +540,116 @@ impl<'a> Editor<'a> {
         })
     }
 
+    /// Removes entry `key` of `map` and returns its value as a fragment to
+    /// write elsewhere, carrying every comment of the entry (see
+    /// [`Editor::copy_entry`]).
+    pub fn take_entry(&mut self, map: &DataPath, key: &str) -> Result<Fragment, Refusal> {
+        let (_, entry) = self.entry(map, key)?;
+        let (fragment, comments) = self.entry_fragment(map, key, &entry)?;
+        let removal = edit::remove_entry_moving(self.text, &entry, &comments);
+        self.push(
+            map,
+            vec![removal],
+            vec![DataChange::RemoveKey {
+                path: map.clone(),
+                key: key.into(),
+            }],
+        )?;
+        Ok(fragment)
+    }
+
+    /// The value of entry `key` of `map` as a fragment to write elsewhere,
+    /// carrying every comment of the entry: those inside its value with the
+    /// copied text, the one at the end of its key line and all others
+    /// (lines above it) as a [`Fragment::Commented`], which must be written
+    /// as a block mapping entry. A later removal of the entry takes those
+    /// comments out with it.
+    pub fn copy_entry(&mut self, map: &DataPath, key: &str) -> Result<Fragment, Refusal> {
+        let (_, entry) = self.entry(map, key)?;
+        let (fragment, comments) = self.entry_fragment(map, key, &entry)?;
+        self.carried.extend(comments);
+        Ok(fragment)
+    }
+
+    fn entry_fragment(
+        &self,
+        map: &DataPath,
+        key: &str,
+        entry: &Entry,
+    ) -> Result<(Fragment, Vec<TextRange>), Refusal> {
+        let value = entry
+            .value()
+            .ok_or_else(|| Refusal::Missing { path: map.key(key) })?;
+        let all = edit::member_comments(self.text, entry.syntax());
+        let copied = edit::copied_comments(self.text, value.syntax());
+        let start = usize::from(entry.syntax().text_range().start());
+        let key_line_end = start
+            + self.text[start..]
+                .find(['\n', '\r'])
+                .unwrap_or(self.text.len() - start);
+        let trailing = all
+            .iter()
+            .find(|(r, _)| (start + 1..key_line_end).contains(&usize::from(r.start())))
+            .map(|(r, c)| (*r, c.clone()));
+        let above = all
+            .iter()
+            .filter(|(r, _)| Some(*r) != trailing.as_ref().map(|t| t.0) && !copied.contains(r))
+            .map(|(_, c)| c.trim().to_string())
+            .collect();
+        let fragment = Fragment::Commented {
+            above,
+            trailing: trailing.map(|(_, c)| c),
+            value: Box::new(Fragment::Copy(value)),
+        };
+        Ok((fragment, all.into_iter().map(|(r, _)| r).collect()))
+    }
+
+    /// The node at `path` as a fragment to write elsewhere, with the
+    /// comments inside it, which a later removal of what holds them takes
+    /// out.
+    pub fn copy(&mut self, path: &DataPath) -> Result<Fragment, Refusal> {
+        let node = self.node(path)?;
+        self.carried
+            .extend(edit::copied_comments(self.text, node.syntax()));
+        Ok(Fragment::Copy(node))
+    }
+
+    /// Item `index` of the sequence at `seq` as a fragment to write
+    /// elsewhere: [`Editor::copy`], with the comment at the end of its line
+    /// (`- set -e # strict`), which must then be written as a block item.
+    pub fn copy_item(&mut self, seq: &DataPath, index: usize) -> Result<Fragment, Refusal> {
+        let path = seq.index(index);
+        let item = self
+            .sequence(seq)?
+            .items()
+            .nth(index)
+            .ok_or_else(|| Refusal::Missing { path: path.clone() })?;
+        let value = self.node(&path)?;
+        let copied = edit::copied_comments(self.text, value.syntax());
+        let end = usize::from(value.text_range().end());
+        let line_end = end
+            + self.text[end..]
+                .find(['\n', '\r'])
+                .unwrap_or(self.text.len() - end);
+        let trailing = edit::member_comments(self.text, item.syntax())
+            .into_iter()
+            .find(|(r, _)| {
+                !copied.contains(r) && (end..line_end).contains(&usize::from(r.start()))
+            });
+        self.carried.extend(copied);
+        Ok(match trailing {
+            Some((r, comment)) => {
+                self.carried.push(r);
+                Fragment::Commented {
+                    above: Vec::new(),
+                    trailing: Some(comment),
+                    value: Box::new(Fragment::Copy(value)),
+                }
+            }
+            None => Fragment::Copy(value),
+        })
+    }
+
     /// Inserts an item into the sequence at `seq`; `After(i)` counts items
     /// as they were before this fix.
     pub fn insert_item(
@@ -560,16 +686,19 @@ impl<'a> Editor<'a> {
             },
         )?;
         let mut state = self.sequence_state(seq, &sequence)?;
+        // After the items this fix inserted at the same place before, as
+        // their text comes first.
+        let new_from = |p: usize| p + state[p..].iter().take_while(|(o, _)| o.is_none()).count();
         let at = match position {
-            Position::First => 0,
+            Position::First => new_from(0),
             Position::Last => state.len(),
             Position::After(i) => state
                 .iter()
                 .position(|(o, _)| *o == Some(i))
-                .map_or(state.len(), |p| p + 1),
+                .map_or(state.len(), |p| new_from(p + 1)),
         };
         state.insert(at, (None, data));
-        self.push_sequence(seq, edit, state)
+        self.push_sequence(seq, edit, Some(depth(sequence.syntax())), state)
     }
 
     /// Removes item `index` (counted as before this fix) of the sequence at
@@ -585,7 +714,7 @@ impl<'a> Editor<'a> {
         let edit = edit::remove_item(self.text, &item);
         let mut state = self.sequence_state(seq, &sequence)?;
         state.retain(|(o, _)| *o != Some(index));
-        self.push_sequence(seq, edit, state)
+        self.push_sequence(seq, edit, None, state)
     }
 
     fn sequence(&self, path: &DataPath) -> Result<Sequence, Refusal> {
@@ -620,12 +749,14 @@ impl<'a> Editor<'a> {
         &mut self,
         path: &DataPath,
         edit: TextEdit,
+        nest: Option<usize>,
         state: Items,
     ) -> Result<(), Refusal> {
-        if self.overlaps(&edit) {
+        if self.overlaps(&edit, nest) {
             return Err(Refusal::Overlap { path: path.clone() });
         }
         self.edits.push(edit);
+        self.nests.push(nest);
         let value = Value::Seq(state.iter().map(|(_, v)| v.clone()).collect());
         self.changes
             .retain(|c| !matches!(c, DataChange::Replace { path: p, .. } if p == path));
@@ -645,23 +776,32 @@ impl<'a> Editor<'a> {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<(), Refusal>,
     ) -> Result<(), Refusal> {
-        let (edits, changes, sequences) =
-            (self.edits.len(), self.changes.len(), self.sequences.clone());
+        let (edits, changes, sequences, carried) = (
+            self.edits.len(),
+            self.changes.len(),
+            self.sequences.clone(),
+            self.carried.len(),
+        );
         let result = f(self);
         if result.is_err() {
             self.edits.truncate(edits);
+            self.nests.truncate(edits);
             self.changes.truncate(changes);
             self.sequences = sequences;
+            self.carried.truncate(carried);
         }
         result
     }
 
-    fn overlaps(&self, edit: &TextEdit) -> bool {
-        self.edits.iter().any(|e| {
+    fn overlaps(&self, edit: &TextEdit, nest: Option<usize>) -> bool {
+        self.edits.iter().zip(&self.nests).any(|(e, n)| {
             let (a, b) = (e.range, edit.range);
-            // Two insertions at one point have no defined order.
-            (a.is_empty() && b.is_empty() && a.start() == b.start())
-                || (a.start() < b.end() && b.start() < a.end())
+            if a.is_empty() && b.is_empty() && a.start() == b.start() {
+                // Two insertions at one point are ordered only when both
+                // say into which collection (see `nests`).
+                return n.is_none() || nest.is_none();
+            }
+            a.start() < b.end() && b.start() < a.end()
         })
     }
 
@@ -671,10 +811,29 @@ impl<'a> Editor<'a> {
         edits: Vec<TextEdit>,
         changes: Vec<DataChange>,
     ) -> Result<(), Refusal> {
-        if edits.iter().any(|e| self.overlaps(e)) {
+        if edits.iter().any(|e| self.overlaps(e, None)) {
             return Err(Refusal::Overlap { path: path.clone() });
         }
+        self.nests.extend(edits.iter().map(|_| None));
         self.edits.extend(edits);
+        self.changes.extend(changes);
+        Ok(())
+    }
+
+    /// [`Editor::push`] for an edit inserting into the collection at
+    /// `nest` depth.
+    fn push_insertion(
+        &mut self,
+        path: &DataPath,
+        edit: TextEdit,
+        nest: usize,
+        changes: Vec<DataChange>,
+    ) -> Result<(), Refusal> {
+        if self.overlaps(&edit, Some(nest)) {
+            return Err(Refusal::Overlap { path: path.clone() });
+        }
+        self.edits.push(edit);
+        self.nests.push(Some(nest));
         self.changes.extend(changes);
         Ok(())
     }
@@ -706,9 +865,20 @@ impl<'a> Editor<'a> {
             .collect()
     }
 
-    /// The edits and the data changes they make.
+    /// The edits, ordered where insertions share a point (see `nests`),
+    /// and the data changes they make.
     pub fn finish(self) -> (Vec<TextEdit>, Vec<DataChange>) {
-        (self.edits, self.changes)
+        let mut edits: Vec<(TextEdit, Option<usize>)> =
+            self.edits.into_iter().zip(self.nests).collect();
+        // Stable: insertions into one collection keep the order made.
+        edits.sort_by_key(|(e, nest)| {
+            (
+                e.range.start(),
+                e.range.end(),
+                std::cmp::Reverse(nest.unwrap_or(0)),
+            )
+        });
+        (edits.into_iter().map(|(e, _)| e).collect(), self.changes)
     }
 
     /// A fix made of everything this editor recorded.
@@ -777,6 +947,11 @@ fn retaggable(node: &Node) -> bool {
                     | "tag:yaml.org,2002:null"
             )
         })
+}
+
+/// How deep `node` sits in the tree.
+fn depth(node: &crate::syntax::SyntaxNode) -> usize {
+    node.ancestors().count()
 }
 
 fn in_flow(node: &crate::syntax::SyntaxNode) -> bool {
@@ -1128,5 +1303,77 @@ mod tests {
             out,
             "tasks:\n  - id: e\n    type: \"io.kestra.plugin.core.log.Log\"\n    message: hi\n"
         );
+    }
+    #[test]
+    fn taken_entries_carry_their_comments_to_new_places() {
+        let text = "a:\n  # why we keep it\n  keep: 1 # eol\n  list: # the list\n    - x # ex\n  z: 0\nb:\n  y: 3\n";
+        let out = edit(text, |e| {
+            let keep = e.take_entry(&path("a"), "keep")?;
+            let list = e.take_entry(&path("a"), "list")?;
+            e.insert_entries(
+                &path("b"),
+                vec![("kept".into(), keep), ("listed".into(), list)],
+                Position::Last,
+            )
+        });
+        assert_eq!(
+            out,
+            "a:\n  z: 0\nb:\n  y: 3\n  # why we keep it\n  kept: 1 # eol\n  listed: # the list\n    - x # ex\n"
+        );
+        let flow = "a: {k: 1}\nb: {y: 3}\n";
+        let out = edit(flow, |e| {
+            e.insert_entries(
+                &path("b"),
+                vec![
+                    ("p".into(), Fragment::Copy(e.node(&path("a.k"))?)),
+                    ("q".into(), Fragment::string("s")),
+                ],
+                Position::First,
+            )
+        });
+        assert_eq!(out, "a: {k: 1}\nb: {p: 1, q: s, y: 3}\n");
+        let r = refusal(flow, |e| {
+            e.insert_entries(
+                &path("b"),
+                vec![
+                    ("p".into(), Fragment::string("1")),
+                    ("y".into(), Fragment::string("2")),
+                ],
+                Position::Last,
+            )
+        });
+        assert_eq!(r.code(), "key-exists");
+    }
+
+    #[test]
+    fn copies_carry_their_comments_and_insertions_at_one_point_nest() {
+        let text = "t:\n  l:\n    - z\n  m:\n    x: 1\nd:\n  # above\n  k: 1 # eol\n  l:\n    - a # first\n    - b\n  left: 0 # stays\n";
+        let out = edit(text, |e| {
+            // The outer mapping first: the inner one's entry still lands
+            // inside it, before the outer's.
+            e.insert_entry(
+                &path("t"),
+                "n",
+                Fragment::Data(Value::Int(2)),
+                Position::Last,
+            )?;
+            let k = e.copy_entry(&path("d"), "k")?;
+            e.insert_entry(&path("t.m"), "y", k, Position::Last)?;
+            for i in 0..2 {
+                let item = e.copy_item(&path("d.l"), i)?;
+                e.insert_item(&path("t.l"), item, Position::First)?;
+            }
+            e.remove_key(&path(""), "d")
+        });
+        assert_eq!(
+            out,
+            "t:\n  l:\n    - a # first\n    - b\n    - z\n  m:\n    x: 1\n    # above\n    y: 1 # eol\n  n: 2\n# stays\n"
+        );
+        // One collection, one point: in the order made.
+        let out = edit("m:\n  a: 1\n", |e| {
+            e.insert_entry(&path("m"), "b", Fragment::string("x"), Position::Last)?;
+            e.insert_entry(&path("m"), "c", Fragment::string("y"), Position::Last)
+        });
+        assert_eq!(out, "m:\n  a: 1\n  b: x\n  c: y\n");
     }
 }

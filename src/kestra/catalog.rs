@@ -143,6 +143,16 @@ impl PluginType {
 #[derive(Deserialize)]
 struct File {
     types: HashMap<String, PluginType>,
+    #[serde(default)]
+    meta: Meta,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    /// Release (`catalog`, `kestra-io/kestra@releases/v1.0.x`) -> base
+    /// class -> its properties.
+    #[serde(default)]
+    base_properties: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 /// The catalog could not be read.
@@ -169,6 +179,8 @@ pub struct Catalog {
     table_aliases: HashMap<String, String>,
     /// See [`Catalog::core_plugin_props`].
     core_plugin_props: Vec<String>,
+    /// See [`Catalog::base_properties`].
+    base_properties: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl Catalog {
@@ -178,11 +190,14 @@ impl Catalog {
         &BUILTIN
     }
 
-    /// A catalog in the `plugin-properties.json` format (only `types` is
-    /// read; `meta` is for people).
+    /// A catalog in the `plugin-properties.json` format (`types`, and
+    /// `meta.base_properties`; the rest of `meta` is for people).
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         let file: File = serde_json::from_str(text)?;
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            base_properties: file.meta.base_properties,
+            ..Catalog::default()
+        };
         for (name, mut ty) in file.types {
             if let Some(prop) = ty.plugins.iter().find(|p| !ty.knows(p)) {
                 return Err(CatalogError::PluginPropNotAccepted {
@@ -207,6 +222,12 @@ impl Catalog {
     pub fn merge(&mut self, other: Catalog) {
         self.types.extend(other.types);
         self.table_aliases.extend(other.table_aliases);
+        for (release, classes) in other.base_properties {
+            self.base_properties
+                .entry(release)
+                .or_default()
+                .extend(classes);
+        }
         self.index();
     }
 
@@ -305,6 +326,16 @@ impl Catalog {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    /// The properties of Kestra base class `class` (`io.kestra.core.models.tasks.Task`)
+    /// in `release` (`kestra-io/kestra@releases/v1.0.x`, or `catalog` for the
+    /// core the types were read from); `None` when the catalog lacks them.
+    pub fn base_properties(&self, release: &str, class: &str) -> Option<&[String]> {
+        self.base_properties
+            .get(release)?
+            .get(class)
+            .map(Vec::as_slice)
     }
 
     /// Every property some Kestra core type (2.0 or 1.x) uses to hold
@@ -437,6 +468,27 @@ mod tests {
                 "then"
             ]
         );
+    }
+
+    #[test]
+    fn base_properties_of_both_cores() {
+        let c = catalog();
+        let v1 = "kestra-io/kestra@releases/v1.0.x";
+        let task = "io.kestra.core.models.tasks.Task";
+        let has = |release, class, p: &str| {
+            c.base_properties(release, class)
+                .unwrap()
+                .iter()
+                .any(|x| x == p)
+        };
+        assert!(has(v1, task, "workerGroup"));
+        assert!(!has("catalog", task, "workerGroup"));
+        assert!(has(
+            v1,
+            "io.kestra.core.models.triggers.AbstractTrigger",
+            "conditions"
+        ));
+        assert!(c.base_properties(v1, "io.kestra.Nope").is_none());
     }
 
     #[test]

@@ -6,14 +6,18 @@
 //! - non-forced: the instance's own value wins, defaults fill what is absent;
 //!   `forced: true`: the default wins;
 //! - maps deep-merge, lists concatenate (defaults first), a null never
-//!   removes anything.
+//!   removes anything;
+//! - a default's property the plugin class lacks is ignored (the built-in
+//!   catalog says which; what it cannot tell counts as applied).
 //!
 //! It works on decoded data ([`Value`]), not on the syntax tree, so the
 //! engine can run it on the output of an independent YAML parser.
 
+use super::catalog::{Answer, Catalog};
 use super::flow::{DATA_SECTIONS, DEFAULTS_KEYS};
 use super::path::{DataPath, PathSeg};
 use super::plugins::canonical_type;
+use super::properties::default_applies;
 use crate::syntax::value::Value;
 
 /// One flow-level default.
@@ -167,9 +171,20 @@ fn effective_skipping(instance: &Value, defaults: &[PluginDefault], skip: &[usiz
             ambiguous: Vec::new(),
         };
     };
-    let matching: Vec<&PluginDefault> = matching_defaults(type_name, defaults, skip)
+    // Kestra 1.x ignored a property the plugin class lacks: such a value
+    // of a default never reached the instance.
+    let applies = |k: &str| default_applies(Catalog::builtin(), type_name, k) != Answer::No;
+    let matching: Vec<PluginDefault> = matching_defaults(type_name, defaults, skip)
         .into_iter()
-        .map(|i| &defaults[i])
+        .map(|i| PluginDefault {
+            values: defaults[i]
+                .values
+                .iter()
+                .filter(|(k, _)| applies(k))
+                .cloned()
+                .collect(),
+            ..defaults[i].clone()
+        })
         .collect();
     let mut ambiguous = Vec::new();
     for (i, a) in matching.iter().enumerate() {
@@ -389,5 +404,24 @@ pluginDefaults:
             Some("forced")
         );
         assert_eq!(configs[0].1.ambiguous, vec!["k".to_string()]);
+    }
+
+    #[test]
+    fn a_property_the_class_lacks_is_ignored() {
+        let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: io.kestra.plugin.scripts.python.Script\n  taskRunner:\n    type: io.kestra.plugin.scripts.runner.docker.Docker\n- id: u\n  type: com.acme.Task\npluginDefaults:\n- type: io.kestra.plugin.scripts\n  values: {containerImage: py, workerGroup: {key: g}}\n- type: com.acme\n  values: {containerImage: acme}\n";
+        let configs = effective_configs(&data(text));
+        let get = |i: usize, k| configs[i].1.config.get(k).cloned();
+        assert!(get(0, "containerImage").is_some());
+        // A 1.x property of Task (2.0 dropped it): applied.
+        assert!(get(0, "workerGroup").is_some());
+        assert_eq!(configs[1].0.to_string(), "tasks[0].taskRunner");
+        assert_eq!(
+            get(1, "containerImage"),
+            None,
+            "Docker has no containerImage"
+        );
+        assert_eq!(get(1, "workerGroup"), None);
+        // Unknown to the catalog: counted as applied.
+        assert!(get(2, "containerImage").is_some());
     }
 }

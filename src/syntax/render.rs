@@ -28,6 +28,16 @@ pub enum Fragment {
     /// (a Pebble expression double-quoted, as Kestra's docs write it); a
     /// collection is written on one line.
     Styled(Value, ScalarStyle),
+    /// The value of a block mapping entry with the comments that belong to
+    /// the entry (an entry moved with its comments): lines written above
+    /// its key (`# why`) and one at the end of its key line (`# note`). A
+    /// block sequence item takes the one at the end of its line when it
+    /// fits on that line. Elsewhere comments cannot be placed: refused.
+    Commented {
+        above: Vec<String>,
+        trailing: Option<String>,
+        value: Box<Fragment>,
+    },
 }
 
 /// Why a fragment cannot be written where it was asked to go.
@@ -43,6 +53,8 @@ pub enum RenderError {
     Detached,
     #[error("the copied node cannot be read: {0}")]
     Decode(String),
+    #[error("comments of an entry can only be written with a block mapping entry")]
+    Comments,
 }
 
 impl Fragment {
@@ -75,6 +87,7 @@ impl Fragment {
                 Value::Seq(items.iter().map(Fragment::data).collect::<Result<_, _>>()?)
             }
             Fragment::Styled(v, _) => v.clone(),
+            Fragment::Commented { value, .. } => value.data()?,
         })
     }
 }
@@ -156,6 +169,7 @@ pub fn flow(src: &str, value: &Fragment) -> Result<String, RenderError> {
             Some(text) => text,
             None => flow(src, &Fragment::Data(v.clone()))?,
         },
+        Fragment::Commented { .. } => return Err(RenderError::Comments),
     })
 }
 
@@ -206,6 +220,7 @@ fn shape<'a>(src: &str, value: &'a Fragment, col: usize) -> Result<Shape<'a>, Re
             Some(text) => Shape::Inline(text),
             None => Shape::Inline(flow(src, &Fragment::Data(v.clone()))?),
         },
+        Fragment::Commented { .. } => return Err(RenderError::Comments),
         other => Shape::Inline(flow(src, other)?),
     })
 }
@@ -226,13 +241,37 @@ fn write_entry(
     col: usize,
     style: &Style,
 ) -> Result<(), RenderError> {
+    let (value, trailing) = match value {
+        Fragment::Commented {
+            above,
+            trailing,
+            value,
+        } => {
+            for comment in above {
+                out.push_str(comment);
+                out.push('\n');
+                out.push_str(&" ".repeat(col));
+            }
+            (&**value, trailing.as_deref())
+        }
+        value => (value, None),
+    };
+    let trailing = |out: &mut String| {
+        if let Some(comment) = trailing {
+            out.push(' ');
+            out.push_str(comment);
+        }
+    };
     out.push_str(&block_key(key));
     out.push(':');
-    match shape(src, value, col)? {
-        Shape::Inline(text) => {
-            out.push(' ');
-            out.push_str(&text);
-        }
+    let shape = shape(src, value, col)?;
+    if let Shape::Inline(text) = &shape {
+        out.push(' ');
+        out.push_str(text);
+    }
+    trailing(out);
+    match shape {
+        Shape::Inline(_) => {}
         Shape::Map(entries) => write_map(out, src, &entries, col + style.indent, style)?,
         Shape::Seq(items) => write_seq(out, src, &items, col + style.seq_indent, style)?,
         Shape::CopiedBlock(node) => {
@@ -288,6 +327,26 @@ fn write_item_body(
     col: usize,
     style: &Style,
 ) -> Result<(), RenderError> {
+    // An item's own comment goes at the end of its line.
+    if let Fragment::Commented {
+        above,
+        trailing,
+        value,
+    } = value
+    {
+        let Shape::Inline(text) = shape(src, value, col)? else {
+            return Err(RenderError::Comments);
+        };
+        if !above.is_empty() {
+            return Err(RenderError::Comments);
+        }
+        out.push_str(&text);
+        if let Some(comment) = trailing {
+            out.push(' ');
+            out.push_str(comment);
+        }
+        return Ok(());
+    }
     match shape(src, value, col)? {
         Shape::Inline(text) => out.push_str(&text),
         // A mapping item starts on the dash's line (`- id: a`).
@@ -468,6 +527,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(item, "id: b\nx: null");
+    }
+
+    #[test]
+    fn entry_comments_go_above_the_key_and_after_its_line() {
+        let src = "a: 1\nb:\n  c: 2 # inner\n";
+        let parsed = parse(src);
+        let root = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap();
+        let commented = |value: Fragment| Fragment::Commented {
+            above: vec!["# why".into(), "# really".into()],
+            trailing: Some("# note".into()),
+            value: Box::new(value),
+        };
+        let fragment = Fragment::Map(vec![
+            (
+                "x".into(),
+                commented(Fragment::Copy(root.get_value("a").unwrap())),
+            ),
+            (
+                "y".into(),
+                commented(Fragment::Copy(root.get_value("b").unwrap())),
+            ),
+        ]);
+        let text = block_entry(src, "k", &fragment, &Style::default()).unwrap();
+        assert_eq!(
+            text,
+            "k:\n  # why\n  # really\n  x: 1 # note\n  # why\n  # really\n  y: # note\n    c: 2 # inner"
+        );
+        assert_eq!(fragment.data().unwrap(), data("x: 1\ny: {c: 2}"));
+        let item = Fragment::Seq(vec![commented(Fragment::string("v"))]);
+        assert_eq!(
+            block_entry(src, "k", &item, &Style::default()),
+            Err(RenderError::Comments)
+        );
+        let item = Fragment::Seq(vec![Fragment::Commented {
+            above: Vec::new(),
+            trailing: Some("# note".into()),
+            value: Box::new(Fragment::string("v")),
+        }]);
+        assert_eq!(
+            block_entry(src, "k", &item, &Style::default()).unwrap(),
+            "k:\n  - v # note"
+        );
+        assert_eq!(
+            flow(src, &commented(Fragment::string("v"))),
+            Err(RenderError::Comments)
+        );
     }
 
     #[test]

@@ -10,27 +10,31 @@
 //! must keep theirs unchanged under Kestra's merge (a scalar of their own
 //! wins; a map must not gain keys; a list would be concatenated, so it only
 //! moves when no matching instance keeps its own), and no instance may
-//! lack the key (it would gain it). No type that another default already
+//! lack the key (it would gain it), and the catalog must say every matched
+//! type has the key (or the default names the exact type), so that
+//! `inline-plugin-defaults` can write it back. No type that another default already
 //! sets the key for, on any matched instance, is used: Kestra's order
 //! between two such defaults is undefined.
 
-use super::{default_path, entry_text, movable_value, section, Comments, Section};
+use super::{default_path, movable_value, section, Section};
 use crate::codemods::{read_options, Phase};
 use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
 };
+use crate::fix::editor::Editor;
+use crate::kestra::catalog::Answer;
 use crate::kestra::defaults::{
     default_matches, flow_defaults, instances, merge, Instance, PluginDefault,
 };
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
+use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Node};
-use crate::syntax::edit::{self, Position, TextEdit};
-use crate::syntax::emit;
-use crate::syntax::value::{ScalarStyle, Value};
-use crate::syntax::Style;
+use crate::syntax::edit::{member_comments, Position};
+use crate::syntax::render::Fragment;
+use crate::syntax::value::Value;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -130,7 +134,7 @@ impl Codemod for HoistPluginDefaults {
         }
         by_type
             .into_iter()
-            .filter_map(|(prefix, group)| build_fix(ctx, data, &prefix, &group))
+            .filter_map(|(prefix, group)| build_fix(ctx, &prefix, &group))
             .collect()
     }
 }
@@ -144,10 +148,9 @@ struct Plan {
     matched: Vec<DataPath>,
     /// The entries to remove (instance path, entry), in document order.
     removals: Vec<(DataPath, Entry)>,
-    /// Where the value's text is copied from: the first removal, or the
-    /// first whose entry has comments, which travel with it.
-    source: Node,
-    comments: Comments,
+    /// The instance the value's text is taken from: the first removal, or
+    /// the first whose entry has comments, which travel with it.
+    source: DataPath,
 }
 
 struct Planner<'a> {
@@ -209,21 +212,33 @@ impl<'a> Planner<'a> {
         if clash_existing || clash_planned {
             return None;
         }
+        // Never a default that inline-plugin-defaults could not write back:
+        // every matched type must have the key, unless the default names
+        // the type exactly (its author's word for that class).
+        let inlinable =
+            matched.iter().all(
+                |i| match default_applies(self.ctx.catalog, i.type_name, key) {
+                    Answer::Yes => true,
+                    Answer::Unknown => i.type_name == prefix,
+                    Answer::No => false,
+                },
+            );
+        if !inlinable {
+            return None;
+        }
         let value = most_common(matched.iter().filter_map(|i| i.map.get(key)))?;
         let mut removals = Vec::new();
-        let mut source: Option<(Node, Comments)> = None;
+        // The source's path and whether its entry has comments.
+        let mut source: Option<(DataPath, bool)> = None;
         for inst in &matched {
             match inst.map.get(key) {
                 // It would gain the value.
                 None => return None,
                 Some(own) if *own == value => {
-                    if let Some((entry, node)) = self.removable(inst, key) {
-                        let comments = Comments::of(self.ctx.text, &entry);
-                        if source
-                            .as_ref()
-                            .is_none_or(|(_, c)| c.is_empty() && !comments.is_empty())
-                        {
-                            source = Some((node, comments));
+                    if let Some(entry) = self.removable(inst, key) {
+                        let commented = !member_comments(self.ctx.text, entry.syntax()).is_empty();
+                        if source.as_ref().is_none_or(|(_, c)| !c && commented) {
+                            source = Some((inst.path.clone(), commented));
                         }
                         removals.push((inst.path.clone(), entry));
                         continue;
@@ -236,7 +251,7 @@ impl<'a> Planner<'a> {
         if removals.len() < self.min {
             return None;
         }
-        let (source, comments) = source?;
+        let (source, _) = source?;
         Some(Plan {
             key: key.to_string(),
             prefix: prefix.to_string(),
@@ -244,23 +259,22 @@ impl<'a> Planner<'a> {
             matched: matched_paths,
             removals,
             source,
-            comments,
         })
     }
 
     /// The instance's entry for `key`, when its text can be removed.
-    fn removable(&self, inst: &Instance, key: &str) -> Option<(Entry, Node)> {
+    fn removable(&self, inst: &Instance, key: &str) -> Option<Entry> {
         let cst = self.cst.get(&inst.path)?;
         if cst.anchored {
             return None;
         }
-        let (entry, node) = movable_value(&cst.mapping, key)?;
+        let (entry, _) = movable_value(&cst.mapping, key)?;
         if self.ctx.is_suppressed(entry.text_range().start())
             || self.ctx.is_suppressed(cst.mapping.text_range().start())
         {
             return None;
         }
-        Some((entry, node))
+        Some(entry)
     }
 }
 
@@ -287,30 +301,24 @@ fn most_common<'v>(values: impl Iterator<Item = &'v Value>) -> Option<Value> {
 }
 
 /// One fix per default type: remove the copies, add the default.
-fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> Option<Fix> {
-    let text = ctx.text;
-    let style = ctx.style().clone();
-    let mut edits: Vec<TextEdit> = Vec::new();
-    let mut changes: Vec<DataChange> = Vec::new();
+fn build_fix(ctx: &FlowContext, prefix: &str, plans: &[Plan]) -> Option<Fix> {
+    let mut editor = ctx.editor();
+    let mut values: Vec<(String, Fragment)> = Vec::new();
     for plan in plans {
-        for (path, entry) in &plan.removals {
+        let mut taken = None;
+        for (path, _) in &plan.removals {
             // The copy the default is written from takes its comments
             // along; the others' stay where they are.
-            let moved: &[_] = if entry.text_range().contains_range(plan.source.text_range()) {
-                &plan.comments.ranges
+            if *path == plan.source {
+                taken = Some(editor.take_entry(path, &plan.key).ok()?);
             } else {
-                &[]
-            };
-            edits.push(edit::remove_entry_moving(text, entry, moved));
-            changes.push(DataChange::RemoveKey {
-                path: path.clone(),
-                key: plan.key.clone(),
-            });
+                editor.remove_key(path, &plan.key).ok()?;
+            }
         }
+        values.push((plan.key.clone(), taken?));
     }
-    let (edit, added) = add_default(ctx, data, &style, prefix, plans)?;
-    edits.push(edit);
-    changes.extend(added);
+    add_default(&mut editor, ctx, prefix, values)?;
+    let (edits, mut changes) = editor.finish();
     changes.push(DataChange::SameEffectiveConfig);
 
     let first = &plans[0];
@@ -338,61 +346,32 @@ fn build_fix(ctx: &FlowContext, data: &Value, prefix: &str, plans: &[Plan]) -> O
     ))
 }
 
-/// The edit that writes the default, and its declared data changes.
+/// Writes the default of type `prefix` with `values`: into the defaults
+/// section's item for that exact type when there is one, else as a new
+/// item, or a new `pluginDefaults` section at the end of the flow.
 fn add_default(
+    editor: &mut Editor,
     ctx: &FlowContext,
-    data: &Value,
-    style: &Style,
     prefix: &str,
-    plans: &[Plan],
-) -> Option<(TextEdit, Vec<DataChange>)> {
-    let text = ctx.text;
-    let root = ctx.flow.root();
-    let type_text = emit::string_scalar(prefix, ScalarStyle::Plain, false);
-    let values_text = |key_col: usize| -> String {
-        plans
-            .iter()
-            .map(|p| {
-                let body = entry_text(text, &p.key, &p.source, &p.comments, key_col, style);
-                format!("{}{body}", " ".repeat(key_col))
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let values_map = || {
-        Value::Map(
-            plans
-                .iter()
-                .map(|p| (Value::String(p.key.clone()), p.value.clone()))
-                .collect(),
-        )
-    };
-    let new_item = || {
-        Value::Map(vec![
-            (
-                Value::String("type".into()),
-                Value::String(prefix.to_string()),
-            ),
-            (Value::String("values".into()), values_map()),
+    values: Vec<(String, Fragment)>,
+) -> Option<()> {
+    let new_item = |values| {
+        Fragment::Map(vec![
+            ("type".into(), Fragment::string(prefix)),
+            ("values".into(), Fragment::Map(values)),
         ])
     };
-    let Some(Section { key, entry: _, seq }) = section(root) else {
-        // No section yet: a new one at the end of the flow.
-        let dash = " ".repeat(style.seq_indent);
-        let body = format!(
-            "pluginDefaults:\n{dash}- type: {type_text}\n{dash}  values:\n{}",
-            values_text(style.seq_indent + 2 + style.indent)
-        );
-        let edit = edit::insert_entry(text, root, Position::Last, &body, style).ok()?;
-        let change = DataChange::InsertKey {
-            path: DataPath::root(),
-            key: "pluginDefaults".into(),
-            value: Value::Seq(vec![new_item()]),
-        };
-        return Some((edit, vec![change]));
+    let Some(Section { key, entry: _, seq }) = section(ctx.flow.root()) else {
+        return editor
+            .insert_entry(
+                &DataPath::root(),
+                "pluginDefaults",
+                Fragment::Seq(vec![new_item(values)]),
+                Position::Last,
+            )
+            .ok();
     };
-    let seq = seq?;
-    let existing = seq
+    let existing = seq?
         .items()
         .enumerate()
         .find_map(|(i, item)| match item.value() {
@@ -401,44 +380,21 @@ fn add_default(
         });
     match existing {
         Some((i, default)) => match default.get_value("values") {
-            Some(Node::Mapping(values)) => {
-                let body = values_text(0);
-                let edit = edit::insert_entry(text, &values, Position::Last, &body, style).ok()?;
-                let path = default_path(key, i).key("values");
-                let changes = plans
-                    .iter()
-                    .map(|p| DataChange::InsertKey {
-                        path: path.clone(),
-                        key: p.key.clone(),
-                        value: p.value.clone(),
-                    })
-                    .collect();
-                Some((edit, changes))
-            }
+            Some(Node::Mapping(_)) => editor
+                .insert_entries(&default_path(key, i).key("values"), values, Position::Last)
+                .ok(),
             Some(_) => None,
-            None => {
-                let body = format!("values:\n{}", values_text(style.indent));
-                let edit = edit::insert_entry(text, &default, Position::Last, &body, style).ok()?;
-                let change = DataChange::InsertKey {
-                    path: default_path(key, i),
-                    key: "values".into(),
-                    value: values_map(),
-                };
-                Some((edit, vec![change]))
-            }
+            None => editor
+                .insert_entry(
+                    &default_path(key, i),
+                    "values",
+                    Fragment::Map(values),
+                    Position::Last,
+                )
+                .ok(),
         },
-        None => {
-            let body = format!("type: {type_text}\nvalues:\n{}", values_text(style.indent));
-            let edit = edit::append_item(text, &seq, &body, style).ok()?;
-            let Some(Value::Seq(mut items)) = data.get(key).cloned() else {
-                return None;
-            };
-            items.push(new_item());
-            let change = DataChange::Replace {
-                path: DataPath::root().key(key),
-                value: Value::Seq(items),
-            };
-            Some((edit, vec![change]))
-        }
+        None => editor
+            .insert_item(&DataPath::root().key(key), new_item(values), Position::Last)
+            .ok(),
     }
 }

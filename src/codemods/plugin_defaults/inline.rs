@@ -8,27 +8,27 @@
 //! setting one key, an anchor, a shape it cannot merge in place) turns the
 //! whole flow into a finding that says why.
 
-use super::{entry_text, section, Comments, Section};
+use super::{default_path, section, Section};
 use crate::codemods::{read_options, Phase};
 use crate::codemods::{
     Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
     ParsedOptions, Safety,
 };
+use crate::fix::editor::Editor;
+use crate::fix::refusal::Refusal;
+use crate::kestra::catalog::{Answer, Catalog};
 use crate::kestra::defaults::{
     default_matches, effective, flow_defaults, instances, Instance, PluginDefault,
 };
 use crate::kestra::flow::{PluginInstance, DEFAULTS_KEYS};
 use crate::kestra::path::DataPath;
 use crate::kestra::plugins::canonical_type;
-use crate::kestra::properties::has_property;
+use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
-use crate::syntax::ast::{AstNode, Mapping, Node};
-use crate::syntax::edit::{
-    self, copied_comments, member_comments, node_text_at, Position, TextEdit,
-};
-use crate::syntax::style::column;
+use crate::syntax::ast::{AstNode, Node};
+use crate::syntax::edit::Position;
 use crate::syntax::value::Value;
-use crate::syntax::{Style, SyntaxKind, TextRange};
+use crate::syntax::SyntaxKind;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -101,18 +101,17 @@ impl Codemod for InlinePluginDefaults {
 /// One flow default as written: its data and its `values` mapping's text.
 struct Written {
     data: PluginDefault,
-    values: Option<Mapping>,
+    /// Path of its `values` mapping, when it has one.
+    values: Option<DataPath>,
 }
 
 fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
-    let text = ctx.text;
     let data = ctx
         .data()
         .ok_or_else(|| vec!["the flow cannot be read".to_string()])?;
     let written = written_defaults(data, section)?;
     let all: Vec<PluginDefault> = written.iter().map(|w| w.data.clone()).collect();
     debug_assert_eq!(all, flow_defaults(data));
-    let style = ctx.style().clone();
     let cst: HashMap<DataPath, PluginInstance> = ctx
         .flow
         .plugin_instances()
@@ -121,13 +120,12 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
         .collect();
     let data_instances = instances(data);
 
-    let mut edits: Vec<TextEdit> = Vec::new();
-    let mut changes: Vec<DataChange> = Vec::new();
+    let mut editor = ctx.editor();
     let mut problems: Vec<String> = Vec::new();
-    // Comments of the section copied along with a value: they leave with
-    // the section, all others stay where it was.
-    let mut moved: Vec<TextRange> = Vec::new();
     let mut touched = 0usize;
+    // Defaults' properties an instance's type lacks: Kestra 1.x ignored
+    // them there, so they are not written.
+    let mut dropped: Vec<String> = Vec::new();
     for inst in &data_instances {
         let matching: Vec<&Written> = written
             .iter()
@@ -145,24 +143,32 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
             continue;
         }
         let Some(target) = cst.get(path).filter(|c| !c.anchored) else {
-            problems.push(format!(
-                "{path} sits under a YAML anchor or in a shape kestra-fix cannot edit"
-            ));
+            problems.push(not_editable(ctx, path, cst.contains_key(path)));
             continue;
         };
-        let before = (edits.len(), problems.len());
+        let before = (editor.len(), problems.len());
         for w in &matching {
             for (key, _) in &w.data.values {
-                let own = inst.map.get(key);
-                let merged = eff
-                    .config
-                    .get(key)
-                    .expect("a default's key is in the merge");
-                if own == Some(merged) {
-                    continue;
+                match decide(ctx.catalog, inst.type_name, &w.data.type_prefix, key) {
+                    Decision::Write => {}
+                    Decision::Drop(why) => {
+                        dropped.push(format!("`{key}` is not written into {path}: {why}"));
+                        continue;
+                    }
+                    Decision::Refuse(why) => {
+                        problems.push(format!("{path}: {why}"));
+                        continue;
+                    }
                 }
-                if let Err(why) = property_known(inst.type_name, &w.data.type_prefix, key) {
-                    problems.push(format!("{path}: {why}"));
+                let own = inst.map.get(key);
+                let Some(merged) = eff.config.get(key) else {
+                    problems.push(format!(
+                        "{path}: the plugin catalogs disagree on whether `{}` has `{key}`",
+                        inst.type_name
+                    ));
+                    continue;
+                };
+                if own == Some(merged) {
                     continue;
                 }
                 if let Some(nested) = nested_plugin(merged, &all) {
@@ -178,81 +184,41 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
                     problems.push(format!("{path}.{key} holds plugins of its own"));
                     continue;
                 }
-                let Some((default_entry, default_node)) = w
-                    .values
-                    .as_ref()
-                    .and_then(|m| m.get(key))
-                    .and_then(|e| Some((e.clone(), e.value()?)))
-                else {
+                let Some(values) = &w.values else {
                     problems.push(format!("the default for `{key}` cannot be read as text"));
                     continue;
                 };
-                match target.mapping.get(key) {
-                    None => {
-                        let comments = Comments::of(text, &default_entry);
-                        moved.extend(comments.ranges.iter().copied());
-                        let body = entry_text(text, key, &default_node, &comments, 0, &style);
-                        match edit::insert_entry(
-                            text,
-                            &target.mapping,
-                            Position::Last,
-                            &body,
-                            &style,
-                        ) {
-                            Ok(e) => edits.push(e),
-                            Err(e) => problems.push(format!("{path}: {e}")),
-                        }
-                        changes.push(DataChange::InsertKey {
-                            path: path.clone(),
-                            key: key.clone(),
-                            value: merged.clone(),
-                        });
+                let result = match target.mapping.get(key) {
+                    None => editor
+                        .transaction(|e| {
+                            let value = e.copy_entry(values, key)?;
+                            e.insert_entry(path, key, value, Position::Last)
+                        })
+                        .map_err(|r| r.to_string()),
+                    Some(_) => {
+                        merge_into(&mut editor, &path.key(key), &values.key(key), w.data.forced)
                     }
-                    Some(entry) => {
-                        let Some(own_node) = entry.value() else {
-                            problems.push(format!("{path}.{key} is empty"));
-                            continue;
-                        };
-                        match merge_edits(
-                            text,
-                            &own_node,
-                            &default_node,
-                            w.data.forced,
-                            &style,
-                            &mut moved,
-                        ) {
-                            Ok(e) => edits.extend(e),
-                            Err(why) => problems.push(format!("{path}.{key}: {why}")),
-                        }
-                        changes.push(DataChange::Replace {
-                            path: path.key(key),
-                            value: merged.clone(),
-                        });
-                    }
+                };
+                if let Err(why) = result {
+                    problems.push(format!("{path}.{key}: {why}"));
                 }
             }
         }
-        if edits.len() > before.0 && problems.len() == before.1 {
+        if editor.len() > before.0 && problems.len() == before.1 {
             touched += 1;
         }
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    // Insertions at one offset (the ends of nested mappings coincide) go
-    // innermost first, so each lands inside its own mapping.
-    edits.sort_by_key(|e| {
-        let line = e.new_text.trim_start_matches(['\r', '\n']);
-        let indent = line.len() - line.trim_start_matches(' ').len();
-        (e.range.start(), e.range.end(), std::cmp::Reverse(indent))
-    });
-    edits.push(edit::remove_entry_moving(text, &section.entry, &moved));
-    changes.push(DataChange::RemoveKey {
-        path: DataPath::root(),
-        key: section.key.to_string(),
-    });
-    changes.push(DataChange::SameEffectiveConfig);
-    let never_applied = old_name_misses(&written, &data_instances);
+    editor
+        .remove_key(&DataPath::root(), section.key)
+        .map_err(|why| vec![why.to_string()])?;
+    let mut never_applied = old_name_misses(&written, &data_instances);
+    for note in &dropped {
+        never_applied.push_str("; ");
+        never_applied.push_str(note);
+    }
     let message = match touched {
         0 => format!(
             "`{}` is removed in Kestra 2.0, and no instance needs its values: remove it{never_applied}",
@@ -272,6 +238,8 @@ fn plan(ctx: &FlowContext, section: &Section) -> Result<Fix, Vec<String>> {
     } else {
         format!("{message}{never_applied}")
     };
+    let (edits, mut changes) = editor.finish();
+    changes.push(DataChange::SameEffectiveConfig);
     Ok(Fix::new(
         section
             .entry
@@ -353,7 +321,7 @@ fn written_defaults(data: &Value, section: &Section) -> Result<Vec<Written>, Vec
                 .pop()
                 .ok_or_else(|| vec![format!("entry {} has no `type`", i + 1)])?;
             let values = match m.get_value("values") {
-                Some(Node::Mapping(v)) => Some(v),
+                Some(Node::Mapping(_)) => Some(default_path(section.key, i).key("values")),
                 _ => None,
             };
             Ok(Written { data, values })
@@ -361,20 +329,49 @@ fn written_defaults(data: &Value, section: &Section) -> Result<Vec<Written>, Vec
         .collect()
 }
 
-/// A default's property may be written into an instance only when the
-/// instance's type has it (Kestra 2.0 rejects unknown properties, 1.x
-/// ignored them). Unknown families count as having it only when the default
-/// names the exact type.
-fn property_known(type_name: &str, default_type: &str, key: &str) -> Result<(), String> {
-    match has_property(type_name, key) {
-        Some(true) => Ok(()),
-        Some(false) => Err(format!(
-            "`{type_name}` has no `{key}` (Kestra 1.x ignored the default there)"
+/// What becomes of one default's property on one instance.
+enum Decision {
+    Write,
+    /// Kestra 1.x ignored it there: nothing to write; why.
+    Drop(String),
+    /// Whether 1.x applied it cannot be told: the flow is refused; why.
+    Refuse(String),
+}
+
+/// A default's property is written into an instance when Kestra 1.x gave
+/// it to the instance: the type has it, in 2.0 or in 1.x (a later 2.0
+/// rule rewrites a 1.x name, so inlining runs first). A type the catalog
+/// does not know counts as having it only when the default names the exact
+/// type: the author wrote the property for that class.
+fn decide(catalog: &Catalog, type_name: &str, default_type: &str, key: &str) -> Decision {
+    match default_applies(catalog, type_name, key) {
+        Answer::Yes => Decision::Write,
+        // The verifier reads the built-in catalog: drop only what it
+        // drops too.
+        Answer::No if default_applies(Catalog::builtin(), type_name, key) == Answer::No => {
+            Decision::Drop(format!(
+                "`{type_name}` has no such property, so Kestra 1.x ignored the `{default_type}` default there"
+            ))
+        }
+        Answer::No => Decision::Refuse(format!(
+            "the plugin catalogs disagree on whether `{type_name}` has `{key}`"
         )),
-        None if default_type == type_name => Ok(()),
-        None => Err(format!(
-            "kestra-fix cannot tell whether `{type_name}` has `{key}`, set by the `{default_type}` default"
+        Answer::Unknown if default_type == type_name => Decision::Write,
+        Answer::Unknown => Decision::Refuse(format!(
+            "kestra-fix cannot tell whether `{type_name}` has `{key}`, set by the `{default_type}` default; describe the type in a user plugin catalog (`plugin-catalogs = [\"file.json\"]` in kestra-fix.toml)"
         )),
+    }
+}
+
+/// Why the map at `path`, which a default matches, cannot be edited.
+fn not_editable(ctx: &FlowContext, path: &DataPath, walked: bool) -> String {
+    let through_reference = walked || ctx.editor().node(path).is_err();
+    if through_reference {
+        format!("{path} sits under a YAML anchor or alias, whose other uses would change too")
+    } else {
+        format!(
+            "{path} is data, not a plugin, though it has a `type`; Kestra 1.x applied defaults to every map with a matching `type`, data included, and inlining there would change the data"
+        )
     }
 }
 
@@ -398,86 +395,64 @@ fn starts_with(path: &DataPath, prefix: &DataPath) -> bool {
     path.segments().starts_with(prefix.segments())
 }
 
-/// Edits that turn `own` into Kestra's merge of the default into it: maps
-/// gain the default's missing keys (recursively), lists get the default's
-/// items (first, or last when forced), a forced scalar replaces the own one.
-fn merge_edits(
-    text: &str,
-    own: &Node,
-    default: &Node,
+/// Turns the instance's value at `own` into Kestra's merge of the
+/// default's value at `default` into it: maps gain the default's missing
+/// keys (recursively), lists get the default's items (first, or last when
+/// forced), a forced scalar replaces the own one.
+fn merge_into(
+    editor: &mut Editor,
+    own: &DataPath,
+    default: &DataPath,
     forced: bool,
-    style: &Style,
-    moved: &mut Vec<TextRange>,
-) -> Result<Vec<TextEdit>, String> {
-    match (own, default) {
+) -> Result<(), String> {
+    let (own_node, default_node) = (
+        editor.node(own).map_err(|r| r.to_string())?,
+        editor.node(default).map_err(|r| r.to_string())?,
+    );
+    let refused = |r: Refusal| r.to_string();
+    match (&own_node, &default_node) {
         (Node::Mapping(own_map), Node::Mapping(def_map)) => {
-            let mut edits = Vec::new();
             for entry in def_map.entries() {
-                let (Some(key), Some(def_value)) = (entry.key_text(), entry.value()) else {
-                    return Err("a default entry has no key or value".into());
+                let Some(key) = entry.key_text() else {
+                    return Err("a default entry has no key".into());
                 };
-                match own_map.get(&key).and_then(|e| e.value()) {
-                    Some(own_value) => edits.extend(merge_edits(
-                        text, &own_value, &def_value, forced, style, moved,
-                    )?),
-                    None => {
-                        let comments = Comments::of(text, &entry);
-                        moved.extend(comments.ranges.iter().copied());
-                        let body = entry_text(text, &key, &def_value, &comments, 0, style);
-                        edits.push(
-                            edit::insert_entry(text, own_map, Position::Last, &body, style)
-                                .map_err(|e| e.to_string())?,
-                        );
-                    }
-                }
-            }
-            Ok(edits)
-        }
-        (Node::Sequence(own_seq), Node::Sequence(def_seq)) => {
-            let mut edits = Vec::new();
-            for item in def_seq.items() {
-                let Some(value) = item.value() else {
-                    return Err("a default list item is empty".into());
-                };
-                let mut body = node_text_at(text, value.syntax(), 0);
-                let copied = copied_comments(text, value.syntax());
-                // `- set -e # strict`: the item's end-of-line comment
-                // follows its value.
-                let end = usize::from(value.text_range().end());
-                let line_end = end + text[end..].find(['\n', '\r']).unwrap_or(text.len() - end);
-                let trailing = member_comments(text, item.syntax())
-                    .into_iter()
-                    .find(|(r, _)| {
-                        let at = usize::from(r.start());
-                        !copied.contains(r) && at >= end && at < line_end
-                    });
-                if let Some((r, c)) = trailing {
-                    body = format!("{body} {c}");
-                    moved.push(r);
-                }
-                moved.extend(copied);
-                let position = if forced {
-                    Position::Last
+                if own_map.get(&key).is_some() {
+                    merge_into(editor, &own.key(&key), &default.key(&key), forced)?;
                 } else {
-                    Position::First
-                };
-                edits.push(
-                    edit::insert_item(text, own_seq, position, &body, style)
-                        .map_err(|e| e.to_string())?,
-                );
+                    editor
+                        .transaction(|e| {
+                            let value = e.copy_entry(default, &key)?;
+                            e.insert_entry(own, &key, value, Position::Last)
+                        })
+                        .map_err(refused)?;
+                }
             }
-            Ok(edits)
+            Ok(())
         }
-        (Node::Scalar(_), Node::Scalar(_)) if forced => {
-            let col = column(text, own.text_range().start().into());
-            moved.extend(copied_comments(text, default.syntax()));
-            Ok(vec![TextEdit::replace(
-                own.text_range(),
-                node_text_at(text, default.syntax(), col),
-            )])
+        (Node::Sequence(_), Node::Sequence(def_seq)) => {
+            let position = if forced {
+                Position::Last
+            } else {
+                Position::First
+            };
+            for i in 0..def_seq.items().count() {
+                editor
+                    .transaction(|e| {
+                        let item = e.copy_item(default, i)?;
+                        e.insert_item(own, item, position.clone())
+                    })
+                    .map_err(refused)?;
+            }
+            Ok(())
         }
+        (Node::Scalar(_), Node::Scalar(_)) if forced => editor
+            .transaction(|e| {
+                let value = e.copy(default)?;
+                e.replace_value(own, value)
+            })
+            .map_err(refused),
         // Not forced: the instance's own value wins.
-        _ if !forced => Ok(Vec::new()),
+        _ if !forced => Ok(()),
         _ => Err("a forced default and the instance's own value have different shapes".into()),
     }
 }
