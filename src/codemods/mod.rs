@@ -5,6 +5,7 @@
 
 mod extract_inline_scripts;
 mod fetch_to_store;
+mod migrate_2_0b;
 mod migrate_renamed_types;
 mod plugin_defaults;
 mod split_flow;
@@ -302,6 +303,14 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
+    &migrate_2_0b::FetchTypeBooleans,
+    &migrate_2_0b::DbtBuildToDbtCli,
+    &migrate_2_0b::HttpBasicAuth,
+    &migrate_2_0b::HttpRemovedOptions,
+    &migrate_2_0b::ReservedFlowIds,
+    &migrate_2_0b::PurgeKvBehavior,
+    &migrate_2_0b::WorkerGroupToSelector,
+    &migrate_2_0b::EeGitClone,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
