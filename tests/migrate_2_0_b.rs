@@ -1,5 +1,5 @@
-//! The structural Kestra 2.0 rules (`MIGRATION-2.0.md` rules 10, 11, 17,
-//! 18, 21, 23, 24, 25) over the shared Kestra corpus, all together, at
+//! The structural Kestra 2.0 rules (`MIGRATION-2.0.md` rules 10, 11, 13,
+//! 17, 18, 21, 23, 24, 25) over the shared Kestra corpus, all together, at
 //! `--target-version 2.0 --unsafe-fixes`: every output still reads as
 //! YAML, a second run changes nothing, and no fix fails verification.
 //! Also the catalog-dependent branch of `ee-git-clone`, which the shipped
@@ -14,7 +14,7 @@ use kestra_fix::fix::oracle::load;
 use kestra_fix::kestra::catalog::Catalog;
 use std::collections::BTreeMap;
 
-const RULES: [&str; 8] = [
+const RULES: [&str; 9] = [
     "fetch-type-booleans-for-generate-and-sheets",
     "dbt-build-to-dbt-cli",
     "http-basic-auth",
@@ -23,6 +23,7 @@ const RULES: [&str; 8] = [
     "purge-kv-behavior",
     "worker-group-to-selector",
     "ee-git-clone",
+    "state-store-to-kv",
 ];
 
 fn settings() -> Settings {

@@ -311,6 +311,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::PurgeKvBehavior,
     &migrate_2_0b::WorkerGroupToSelector,
     &migrate_2_0b::EeGitClone,
+    &migrate_2_0b::StateStoreToKv,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never

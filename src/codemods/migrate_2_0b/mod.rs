@@ -1,5 +1,5 @@
 //! Kestra 2.0 migration rules, part B: the structural rules of
-//! `MIGRATION-2.0.md` (rules 10, 11, 17, 18, 21, 23, 24, 25), one codemod
+//! `MIGRATION-2.0.md` (rules 10, 11, 13, 17, 18, 21, 23, 24, 25), one codemod
 //! per file. What they share lives here: the options they (do not) take,
 //! where plugin configuration is written, and how a refusal is reported.
 
@@ -10,6 +10,7 @@ mod http_basic_auth;
 mod http_removed_options;
 mod purge_kv_behavior;
 mod reserved_flow_ids;
+mod state_store_to_kv;
 mod worker_group_to_selector;
 
 pub use dbt_build_to_dbt_cli::DbtBuildToDbtCli;
@@ -19,6 +20,7 @@ pub use http_basic_auth::HttpBasicAuth;
 pub use http_removed_options::HttpRemovedOptions;
 pub use purge_kv_behavior::PurgeKvBehavior;
 pub use reserved_flow_ids::ReservedFlowIds;
+pub use state_store_to_kv::StateStoreToKv;
 pub use worker_group_to_selector::WorkerGroupToSelector;
 
 use super::{read_options, DefaultOn, Fix, FlowContext, ParsedOptions};
