@@ -6,6 +6,7 @@
 mod extract_inline_scripts;
 mod fetch_to_store;
 mod migrate_2_0;
+mod migrate_2_0b;
 mod migrate_2_0c;
 mod migrate_renamed_types;
 mod plugin_defaults;
@@ -321,6 +322,15 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0c::sdk_auth::SdkAuth,
     &migrate_2_0c::pebble_read_version_arg::PebbleReadVersionArg,
     &migrate_2_0c::ion_read::IonRead,
+    &migrate_2_0b::FetchTypeBooleans,
+    &migrate_2_0b::DbtBuildToDbtCli,
+    &migrate_2_0b::HttpBasicAuth,
+    &migrate_2_0b::HttpRemovedOptions,
+    &migrate_2_0b::ReservedFlowIds,
+    &migrate_2_0b::PurgeKvBehavior,
+    &migrate_2_0b::WorkerGroupToSelector,
+    &migrate_2_0b::EeGitClone,
+    &migrate_2_0b::StateStoreToKv,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
