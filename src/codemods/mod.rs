@@ -7,8 +7,10 @@ mod extract_inline_scripts;
 mod fetch_to_store;
 mod migrate_renamed_types;
 mod plugin_defaults;
+mod removed_types;
 mod split_flow;
 pub mod table;
+mod unknown_properties;
 
 pub use crate::fix::{Applicability, DataChange, Fix, NewFile};
 
@@ -302,6 +304,8 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
+    &unknown_properties::UnknownProperties,
+    &removed_types::RemovedTypes,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
