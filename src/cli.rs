@@ -422,6 +422,12 @@ fn fix(cli: &Cli) -> u8 {
             "{}",
             report::summary::render(&result, cli.dry_run, warnings.len())
         );
+        // `--statistics` prints it with its table.
+        if let Some(r) = report::summary::readiness(&result, cli.dry_run)
+            .filter(|_| !cli.statistics || cli.output_format != OutputFormat::Text)
+        {
+            eprintln!("{}", report::summary::readiness_line(&r));
+        }
     }
     if cli.warnings_as_errors && !warnings.is_empty() {
         return EXIT_ERROR;
@@ -443,6 +449,8 @@ fn write_report(
     };
     let body = match cli.output_format {
         OutputFormat::Text if cli.quiet => return Ok(()),
+        // ruff's `--statistics`: the counts instead of each finding.
+        OutputFormat::Text if cli.statistics => report::summary::statistics(result, cli.dry_run),
         OutputFormat::Text => {
             report::text::render(result, cli.dry_run, cli.color.enabled(to_terminal))
         }

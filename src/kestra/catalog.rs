@@ -315,6 +315,9 @@ impl Catalog {
     }
 }
 
+/// Looks a `$ref` up in a schema's definitions: its name and schema.
+type RefResolver<'s> = dyn Fn(&str) -> Result<(String, &'s serde_json::Value), ImportError> + 's;
+
 /// A catalog made from a Kestra instance's plugin schema.
 #[derive(Debug)]
 pub struct Imported {
@@ -394,7 +397,7 @@ pub fn import_schema(text: &str) -> Result<Imported, ImportError> {
     }
     fn compose<'s>(
         node: &'s Value,
-        resolve: &dyn Fn(&str) -> Result<(String, &'s Value), ImportError>,
+        resolve: &RefResolver<'s>,
         seen: &mut Vec<String>,
         out: &mut Composed<'s>,
     ) -> Result<(), ImportError> {
@@ -535,16 +538,16 @@ pub fn import_schema(text: &str) -> Result<Imported, ImportError> {
     note_kinds(&flow.sources, &mut kinds);
 
     let mut types: Map<String, Value> = Map::new();
-    let mut entries: BTreeMap<
-        String,
-        (
-            BTreeSet<String>,
-            BTreeSet<String>,
-            BTreeSet<String>,
-            bool,
-            bool,
-        ),
-    > = BTreeMap::new();
+    /// One class's entry; variants of a class (`Log-1`, `Log-2`) merge.
+    #[derive(Default)]
+    struct Entry {
+        props: BTreeSet<String>,
+        plugins: BTreeSet<String>,
+        aliases: BTreeSet<String>,
+        deprecated: bool,
+        open: bool,
+    }
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     for (key, c) in &composed {
         let Some((name, aliases)) = class_of(key, c) else {
             continue;
@@ -554,15 +557,21 @@ pub fn import_schema(text: &str) -> Result<Imported, ImportError> {
         let deprecated = ["$deprecated", "deprecated"]
             .iter()
             .any(|k| def.get(*k).and_then(Value::as_bool) == Some(true));
-        // Variants of one class (`Log-1`, `Log-2`) are merged.
         let e = entries.entry(name).or_default();
-        e.0.extend(c.props.keys().cloned());
-        e.1.extend(holders);
-        e.2.extend(aliases);
-        e.3 |= deprecated;
-        e.4 |= c.open;
+        e.props.extend(c.props.keys().cloned());
+        e.plugins.extend(holders);
+        e.aliases.extend(aliases);
+        e.deprecated |= deprecated;
+        e.open |= c.open;
     }
-    for (name, (props, plugins, aliases, deprecated, open)) in entries {
+    for (name, e) in entries {
+        let Entry {
+            props,
+            plugins,
+            aliases,
+            deprecated,
+            open,
+        } = e;
         let mut ty = json!({
             "kind": kinds.get(&name).copied().unwrap_or("plugin"),
             "props": props,
