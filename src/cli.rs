@@ -5,6 +5,7 @@
 use crate::codemods;
 use crate::engine::config::{self, Overrides};
 use crate::engine::{self, RunOptions, RunResult};
+use crate::kestra::catalog;
 use crate::kestra::KestraVersion;
 use crate::report::{self, OutputFormat};
 use crate::syntax::{self, LineIndex};
@@ -74,6 +75,17 @@ pub struct Cli {
     #[arg(short = 'o', long, value_name = "FILE")]
     output_file: Option<PathBuf>,
 
+    /// Add the plugin types of this catalog (the format of
+    /// `data/plugin-properties.json`; see `catalog import`); repeatable,
+    /// layered over the config's `plugin-catalogs`.
+    #[arg(long, value_name = "FILE")]
+    plugin_catalog: Vec<PathBuf>,
+
+    /// Print a table of findings per codemod (and, for a 2.0 target, how
+    /// many flows are ready for it).
+    #[arg(long)]
+    statistics: bool,
+
     /// Use this config file instead of discovering kestra-fix.toml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -138,6 +150,22 @@ enum Command {
     /// Inspect how kestra-fix reads a file.
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// Manage plugin catalogs (which properties each plugin type has).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Convert the JSON Schema a Kestra instance serves at
+    /// `/api/v1/plugins/schemas/flow` into a plugin catalog.
+    Import {
+        /// The schema file (e.g. `curl $KESTRA/api/v1/plugins/schemas/flow > schema.json`).
+        schema: PathBuf,
+        /// Where to write the catalog [default: stdout].
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +185,10 @@ pub fn run() -> ExitCode {
         Some(Command::List { target_version }) => list(target_version.unwrap_or_default()),
         Some(Command::Explain { ref name }) => explain(name),
         Some(Command::Debug(ref cmd)) => debug(cmd),
+        Some(Command::Catalog(CatalogCommand::Import {
+            ref schema,
+            ref output,
+        })) => catalog_import(schema, output.as_deref()),
         None => fix(&cli),
     })
 }
@@ -197,6 +229,48 @@ fn explain(name: &str) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+fn catalog_import(schema: &Path, output: Option<&Path>) -> u8 {
+    let shown = |p: &Path| report::escape(&report::display_path(p)).into_owned();
+    let text = match std::fs::read_to_string(schema) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: error: cannot read: {e}", shown(schema));
+            return EXIT_ERROR;
+        }
+    };
+    let imported = match catalog::import_schema(&text) {
+        Ok(i) => i,
+        Err(e) => {
+            let at = e
+                .position()
+                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            eprintln!(
+                "{}{at}: error: {}",
+                shown(schema),
+                report::escape(&e.to_string())
+            );
+            return EXIT_ERROR;
+        }
+    };
+    let body = format!("{:#}\n", imported.json);
+    let written = match output {
+        Some(path) => std::fs::write(path, body),
+        None => std::io::stdout().lock().write_all(body.as_bytes()),
+    };
+    if let Err(e) = written {
+        let path = output.map_or_else(|| "stdout".into(), shown);
+        eprintln!("{path}: error: cannot write: {e}");
+        return EXIT_ERROR;
+    }
+    eprintln!(
+        "kestra-fix: imported {} plugin {} from {}",
+        imported.types,
+        if imported.types == 1 { "type" } else { "types" },
+        shown(schema)
+    );
+    EXIT_CLEAN
 }
 
 fn read_for_debug(file: &Path) -> Result<String, u8> {
@@ -299,6 +373,7 @@ fn fix(cli: &Cli) -> u8 {
             ignore: cli.ignore.clone(),
             unsafe_fixes: cli.unsafe_fixes,
             target_version: cli.target_version,
+            plugin_catalogs: cli.plugin_catalog.clone(),
         },
     };
     // A machine-format report alone on its stream: in a dry run without
@@ -347,6 +422,12 @@ fn fix(cli: &Cli) -> u8 {
             "{}",
             report::summary::render(&result, cli.dry_run, warnings.len())
         );
+        // `--statistics` prints it with its table.
+        if let Some(r) = report::summary::readiness(&result, cli.dry_run)
+            .filter(|_| !cli.statistics || cli.output_format != OutputFormat::Text)
+        {
+            eprintln!("{}", report::summary::readiness_line(&r));
+        }
     }
     if cli.warnings_as_errors && !warnings.is_empty() {
         return EXIT_ERROR;
@@ -368,6 +449,8 @@ fn write_report(
     };
     let body = match cli.output_format {
         OutputFormat::Text if cli.quiet => return Ok(()),
+        // ruff's `--statistics`: the counts instead of each finding.
+        OutputFormat::Text if cli.statistics => report::summary::statistics(result, cli.dry_run),
         OutputFormat::Text => {
             report::text::render(result, cli.dry_run, cli.color.enabled(to_terminal))
         }

@@ -10,8 +10,10 @@ mod migrate_2_0b;
 mod migrate_2_0c;
 mod migrate_renamed_types;
 mod plugin_defaults;
+mod removed_types;
 mod split_flow;
 pub mod table;
+mod unknown_properties;
 
 pub use crate::fix::{Applicability, DataChange, Fix, NewFile};
 
@@ -331,6 +333,8 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::WorkerGroupToSelector,
     &migrate_2_0b::EeGitClone,
     &migrate_2_0b::StateStoreToKv,
+    &unknown_properties::UnknownProperties,
+    &removed_types::RemovedTypes,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never

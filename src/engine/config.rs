@@ -5,17 +5,18 @@
 //! ignore = []                          # removed from the selected set
 //! unsafe-fixes = false
 //! target-version = "1.3"
+//! plugin-catalogs = ["plugins/acme.json"]  # relative to this file
 //! [migrate-renamed-types]              # one table of options per codemod
 //! ```
 
 use super::error::{Error, ErrorKind};
 use crate::codemods::{self, Codemod, Family, ParsedOptions};
-use crate::kestra::catalog::Catalog;
+use crate::kestra::catalog::{Catalog, CatalogError};
 use crate::kestra::KestraVersion;
 use crate::syntax::{LineCol, LineIndex, TextSize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use toml::Spanned;
 
 pub const CONFIG_FILE: &str = "kestra-fix.toml";
@@ -27,6 +28,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub unsafe_fixes: Option<bool>,
     pub target_version: Option<KestraVersion>,
+    /// User plugin catalogs, resolved against the config file's folder.
+    pub plugin_catalogs: Vec<PathBuf>,
     pub codemod_options: BTreeMap<String, toml::Table>,
 }
 
@@ -37,6 +40,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub unsafe_fixes: bool,
     pub target_version: Option<KestraVersion>,
+    /// `--plugin-catalog FILE`s, layered over the config's catalogs.
+    pub plugin_catalogs: Vec<PathBuf>,
 }
 
 /// The effective settings for one file.
@@ -65,8 +70,22 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
-    /// `config` (possibly empty) overlaid with `overrides`.
+    /// `config` (possibly empty) overlaid with `overrides`, with the plugin
+    /// catalogs both name (a catalog error becomes the message).
     pub fn resolve(config: &Config, overrides: &Overrides) -> Result<Settings, String> {
+        let catalog = catalog_for(config, overrides).map_err(|e| match e.position {
+            Some(p) => format!("{}:{}:{}: {e}", e.path.display(), p.line, p.col),
+            None => format!("{}: {e}", e.path.display()),
+        })?;
+        Settings::resolve_with(config, overrides, catalog)
+    }
+
+    /// [`Settings::resolve`] with the catalog already built.
+    pub fn resolve_with(
+        config: &Config,
+        overrides: &Overrides,
+        catalog: &'static Catalog,
+    ) -> Result<Settings, String> {
         let target_version = overrides
             .target_version
             .or(config.target_version)
@@ -132,7 +151,7 @@ impl Settings {
             codemods: selected,
             unsafe_fixes: overrides.unsafe_fixes || config.unsafe_fixes.unwrap_or(false),
             target_version,
-            catalog: Catalog::builtin(),
+            catalog,
             codemod_options,
         })
     }
@@ -141,6 +160,53 @@ impl Settings {
     pub fn options_for(&self, codemod: &str) -> &ParsedOptions {
         &self.codemod_options[codemod]
     }
+}
+
+/// The built-in catalog with the config's catalogs, then the command
+/// line's, layered over it in that order (a later file's types win).
+pub fn catalog_for(config: &Config, overrides: &Overrides) -> Result<&'static Catalog, Error> {
+    let files: Vec<PathBuf> = config
+        .plugin_catalogs
+        .iter()
+        .chain(&overrides.plugin_catalogs)
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    if files.is_empty() {
+        return Ok(Catalog::builtin());
+    }
+    // One merged catalog per distinct list of files, built once and leaked:
+    // a run has a handful of configs at most, each catalog lives as long as
+    // the process anyway, and `&'static` keeps `Settings` and every
+    // `FlowContext` free of lifetimes and reference counts.
+    static MERGED: LazyLock<Mutex<HashMap<Vec<PathBuf>, &'static Catalog>>> =
+        LazyLock::new(Mutex::default);
+    let mut merged = MERGED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(catalog) = merged.get(&files) {
+        return Ok(catalog);
+    }
+    let mut catalog = Catalog::builtin().clone();
+    for file in &files {
+        catalog.merge(load_catalog(file)?);
+    }
+    let catalog: &'static Catalog = Box::leak(Box::new(catalog));
+    merged.insert(files, catalog);
+    Ok(catalog)
+}
+
+/// One user catalog file; errors name it, and where in it for bad JSON.
+pub fn load_catalog(path: &Path) -> Result<Catalog, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::new(path, None, ErrorKind::Read(e)))?;
+    Catalog::from_json(&text).map_err(|e| {
+        let position = match &e {
+            CatalogError::Json(j) if j.line() > 0 => Some(LineCol {
+                line: j.line() as u32,
+                col: j.column() as u32,
+            }),
+            _ => None,
+        };
+        Error::new(path, position, ErrorKind::Config(e.to_string()))
+    })
 }
 
 /// A name `--select`, `--ignore`, their config keys or a suppression gave
@@ -236,6 +302,19 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                         .as_bool()
                         .ok_or_else(|| err(value_at, bad("unsafe-fixes", "true or false")))?,
                 )
+            }
+            "plugin-catalogs" => {
+                let base = path.parent().unwrap_or(Path::new(""));
+                config.plugin_catalogs = string_list(&value)
+                    .ok_or_else(|| {
+                        err(
+                            value_at,
+                            bad("plugin-catalogs", "a list of paths to JSON catalog files"),
+                        )
+                    })?
+                    .into_iter()
+                    .map(|p| base.join(p))
+                    .collect();
             }
             "target-version" => {
                 let v = value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
@@ -343,7 +422,8 @@ impl Resolver {
             None => Config::default(),
         };
         let origin = config_path.map_or_else(|| PathBuf::from("<command line>"), Path::to_path_buf);
-        Settings::resolve(&config, &self.overrides)
+        let catalog = catalog_for(&config, &self.overrides)?;
+        Settings::resolve_with(&config, &self.overrides, catalog)
             .map(Arc::new)
             .map_err(|m| Error::new(origin, None, ErrorKind::Config(m)))
     }
@@ -390,6 +470,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kestra::catalog::Answer;
 
     fn parse(text: &str) -> Result<Config, Error> {
         parse_config(Path::new("kestra-fix.toml"), text)
@@ -494,6 +575,63 @@ mod tests {
         );
         assert_eq!(closest("lsit", ["list", "explain", "debug"]), Some("list"));
         assert_eq!(closest("docs", ["list", "explain", "debug"]), None);
+    }
+
+    #[test]
+    fn plugin_catalogs_are_relative_to_their_config_and_layered_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = r#"{"types": {"com.acme.A": {"kind": "task", "props": ["id", "type", "one"]}}}"#;
+        let b = r#"{"types": {"com.acme.A": {"kind": "task", "props": ["id", "type", "two"]}}}"#;
+        std::fs::create_dir(dir.path().join("cat")).unwrap();
+        std::fs::write(dir.path().join("cat/a.json"), a).unwrap();
+        std::fs::write(dir.path().join("b.json"), b).unwrap();
+        let config_path = dir.path().join(CONFIG_FILE);
+        let config = parse_config(&config_path, "plugin-catalogs = [\"cat/a.json\"]\n").unwrap();
+        assert_eq!(config.plugin_catalogs, [dir.path().join("cat/a.json")]);
+        let s = Settings::resolve(&config, &Overrides::default()).unwrap();
+        assert_eq!(s.catalog.has_property("com.acme.A", "one"), Answer::Yes);
+        assert_eq!(s.catalog.len(), Catalog::builtin().len() + 1);
+        // Built once per distinct list of files.
+        let again = Settings::resolve(&config, &Overrides::default()).unwrap();
+        assert!(std::ptr::eq(s.catalog, again.catalog));
+        // The command line's catalogs come last and win.
+        let o = Overrides {
+            plugin_catalogs: vec![dir.path().join("b.json")],
+            ..Overrides::default()
+        };
+        let s = Settings::resolve(&config, &o).unwrap();
+        assert_eq!(s.catalog.has_property("com.acme.A", "two"), Answer::Yes);
+        assert_eq!(s.catalog.has_property("com.acme.A", "one"), Answer::No);
+        // Without catalogs: the built-in one itself.
+        let s = Settings::resolve(&Config::default(), &Overrides::default()).unwrap();
+        assert!(std::ptr::eq(s.catalog, Catalog::builtin()));
+    }
+
+    #[test]
+    fn catalog_errors_name_the_file_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{\"types\": {\n  \"a.B\": {\"kind\": 1}\n}}").unwrap();
+        let e = load_catalog(&bad).unwrap_err();
+        assert_eq!(e.path, bad);
+        assert_eq!(e.position.map(|p| p.line), Some(2));
+        assert!(
+            e.to_string()
+                .starts_with("invalid config: invalid plugin catalog"),
+            "{e}"
+        );
+        let e = load_catalog(&dir.path().join("missing.json")).unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::Read(_)), "{e}");
+        let e = parse("plugin-catalogs = \"a.json\"\n").unwrap_err();
+        assert!(e.to_string().contains("`plugin-catalogs`"), "{e}");
+        let config = Config {
+            plugin_catalogs: vec![bad.clone()],
+            ..Config::default()
+        };
+        let e = Settings::resolve(&config, &Overrides::default())
+            .err()
+            .unwrap();
+        assert!(e.contains("bad.json:2:"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use super::plugins;
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 const BUILTIN_JSON: &str = include_str!("../../data/plugin-properties.json");
@@ -346,6 +346,295 @@ impl Catalog {
     }
 }
 
+/// Looks a `$ref` up in a schema's definitions: its name and schema.
+type RefResolver<'s> = dyn Fn(&str) -> Result<(String, &'s serde_json::Value), ImportError> + 's;
+
+/// A catalog made from a Kestra instance's plugin schema.
+#[derive(Debug)]
+pub struct Imported {
+    /// The catalog, in the `plugin-properties.json` format.
+    pub json: serde_json::Value,
+    /// How many plugin types it describes.
+    pub types: usize,
+}
+
+/// The schema could not be converted.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("invalid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("not a Kestra plugin schema: no `definitions` object")]
+    NoDefinitions,
+    #[error("`{0}` is a `$ref` to no definition of this schema")]
+    BadRef(String),
+    #[error("the schema describes no plugin type (no definition has a `type` property with a `const` or `enum` class name)")]
+    NoPlugins,
+    #[error("the converted catalog is invalid: {0}")]
+    Invalid(#[from] CatalogError),
+}
+
+impl ImportError {
+    /// Line and column in the schema file, for JSON syntax errors.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            ImportError::Json(e) if e.line() > 0 => Some((e.line(), e.column())),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON Schema a Kestra instance serves at `/api/v1/plugins/schemas/flow`
+/// as a catalog. Its `definitions` (or `$defs`) hold one entry per plugin
+/// class (`Log`, or `Log-1`, `Log-2` for variants of one class), composed
+/// with `$ref` and `allOf` from base classes; a plugin class is a
+/// definition whose composed `type` property has a `const` class name (or
+/// an `enum`: the class and its aliases). Each type gets:
+/// - `props`: every property name of the composition;
+/// - `plugins`: the properties whose schema refers to plugin classes
+///   (through `items`, `anyOf`, `oneOf`, `allOf`, `additionalProperties`);
+/// - `kind`: from where the schema puts it: the flow's `triggers` and
+///   plugins' `triggers` give `trigger`, `conditions` `condition`,
+///   `taskRunner` `taskRunner`, any other plugin list `task`; a class
+///   nothing refers to is `plugin`;
+/// - `deprecated` from `$deprecated`/`deprecated`, `open` when the
+///   composition allows `additionalProperties`.
+pub fn import_schema(text: &str) -> Result<Imported, ImportError> {
+    use serde_json::{json, Map, Value};
+    let schema: Value = serde_json::from_str(text)?;
+    let defs = schema
+        .get("definitions")
+        .or_else(|| schema.get("$defs"))
+        .and_then(Value::as_object)
+        .ok_or(ImportError::NoDefinitions)?;
+    let resolve = |r: &str| -> Result<(String, &Value), ImportError> {
+        let name = r
+            .strip_prefix("#/definitions/")
+            .or_else(|| r.strip_prefix("#/$defs/"))
+            .ok_or_else(|| ImportError::BadRef(r.to_string()))?;
+        // JSON Pointer escapes (RFC 6901).
+        let name = name.replace("~1", "/").replace("~0", "~");
+        let def = defs
+            .get(&name)
+            .ok_or_else(|| ImportError::BadRef(r.to_string()))?;
+        Ok((name, def))
+    };
+
+    /// A definition's composed properties and whether it is open.
+    #[derive(Default)]
+    struct Composed<'s> {
+        props: Map<String, Value>,
+        sources: Vec<(&'s str, &'s Value)>,
+        open: bool,
+    }
+    fn compose<'s>(
+        node: &'s Value,
+        resolve: &RefResolver<'s>,
+        seen: &mut Vec<String>,
+        out: &mut Composed<'s>,
+    ) -> Result<(), ImportError> {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            let (name, def) = resolve(r)?;
+            if !seen.contains(&name) {
+                seen.push(name);
+                compose(def, resolve, seen, out)?;
+            }
+        }
+        for part in node
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            compose(part, resolve, seen, out)?;
+        }
+        if let Some(props) = node.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                out.props.insert(k.clone(), v.clone());
+                out.sources.push((k.as_str(), v));
+            }
+        }
+        match node.get("additionalProperties") {
+            Some(Value::Bool(true)) | Some(Value::Object(_)) => out.open = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    // Every definition composed; the plugin classes among them by name.
+    let mut composed: Vec<(&String, Composed)> = Vec::new();
+    for (key, def) in defs {
+        let mut c = Composed::default();
+        compose(def, &resolve, &mut vec![key.clone()], &mut c)?;
+        composed.push((key, c));
+    }
+    let class_of = |key: &str, c: &Composed| -> Option<(String, Vec<String>)> {
+        let ty = c.props.get("type")?;
+        if let Some(name) = ty.get("const").and_then(Value::as_str) {
+            return Some((name.to_string(), Vec::new()));
+        }
+        let names: Vec<String> = ty
+            .get("enum")?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let base = key.rsplit_once('-').map_or(key, |(b, n)| {
+            if n.chars().all(|c| c.is_ascii_digit()) {
+                b
+            } else {
+                key
+            }
+        });
+        let name = names.iter().find(|n| *n == base).or(names.first())?.clone();
+        let aliases = names.into_iter().filter(|n| *n != name).collect();
+        Some((name, aliases))
+    };
+    let mut class_by_key: HashMap<&str, String> = HashMap::new();
+    for (key, c) in &composed {
+        if let Some((name, _)) = class_of(key, c) {
+            class_by_key.insert(key.as_str(), name);
+        }
+    }
+    if class_by_key.is_empty() {
+        return Err(ImportError::NoPlugins);
+    }
+
+    // The plugin classes a property's schema refers to (one level: a
+    // `$ref` to a plugin class stops there; to another definition, it is
+    // followed only when that definition is a bare union, not an object).
+    fn plugin_refs(
+        node: &Value,
+        defs: &Map<String, Value>,
+        classes: &HashMap<&str, String>,
+        seen: &mut Vec<String>,
+        out: &mut BTreeSet<String>,
+    ) {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            let name = r
+                .strip_prefix("#/definitions/")
+                .or_else(|| r.strip_prefix("#/$defs/"))
+                .map(|n| n.replace("~1", "/").replace("~0", "~"));
+            if let Some(name) = name {
+                if let Some(class) = classes.get(name.as_str()) {
+                    out.insert(class.clone());
+                } else if let Some(def) = defs.get(&name) {
+                    if def.get("properties").is_none() && !seen.contains(&name) {
+                        seen.push(name);
+                        plugin_refs(def, defs, classes, seen, out);
+                    }
+                }
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(v @ Value::Object(_)) = node.get(key) {
+                plugin_refs(v, defs, classes, seen, out);
+            }
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            for v in node
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                plugin_refs(v, defs, classes, seen, out);
+            }
+        }
+    }
+    let kind_for = |prop: &str| match prop {
+        "triggers" => "trigger",
+        "conditions" => "condition",
+        "taskRunner" => "taskRunner",
+        _ => "task",
+    };
+    let mut kinds: HashMap<String, &str> = HashMap::new();
+    let note_kinds = |props: &[(&str, &Value)], kinds: &mut HashMap<String, &str>| {
+        let mut holders = Vec::new();
+        for (prop, schema) in props {
+            let mut refs = BTreeSet::new();
+            plugin_refs(schema, defs, &class_by_key, &mut Vec::new(), &mut refs);
+            if refs.is_empty() {
+                continue;
+            }
+            for class in refs {
+                kinds.entry(class).or_insert(kind_for(prop));
+            }
+            holders.push(prop.to_string());
+        }
+        holders
+    };
+    // The flow itself: the root object, or the definition the root names.
+    let mut flow = Composed::default();
+    compose(&schema, &resolve, &mut Vec::new(), &mut flow)?;
+    note_kinds(&flow.sources, &mut kinds);
+
+    let mut types: Map<String, Value> = Map::new();
+    /// One class's entry; variants of a class (`Log-1`, `Log-2`) merge.
+    #[derive(Default)]
+    struct Entry {
+        props: BTreeSet<String>,
+        plugins: BTreeSet<String>,
+        aliases: BTreeSet<String>,
+        deprecated: bool,
+        open: bool,
+    }
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+    for (key, c) in &composed {
+        let Some((name, aliases)) = class_of(key, c) else {
+            continue;
+        };
+        let holders = note_kinds(&c.sources, &mut kinds);
+        let def = &defs[key.as_str()];
+        let deprecated = ["$deprecated", "deprecated"]
+            .iter()
+            .any(|k| def.get(*k).and_then(Value::as_bool) == Some(true));
+        let e = entries.entry(name).or_default();
+        e.props.extend(c.props.keys().cloned());
+        e.plugins.extend(holders);
+        e.aliases.extend(aliases);
+        e.deprecated |= deprecated;
+        e.open |= c.open;
+    }
+    for (name, e) in entries {
+        let Entry {
+            props,
+            plugins,
+            aliases,
+            deprecated,
+            open,
+        } = e;
+        let mut ty = json!({
+            "kind": kinds.get(&name).copied().unwrap_or("plugin"),
+            "props": props,
+        });
+        if !plugins.is_empty() {
+            ty["plugins"] = json!(plugins);
+        }
+        if !aliases.is_empty() {
+            ty["aliases"] = json!(aliases);
+        }
+        if deprecated {
+            ty["deprecated"] = json!(true);
+        }
+        if open {
+            ty["open"] = json!(true);
+        }
+        types.insert(name, ty);
+    }
+    let count = types.len();
+    let json = json!({
+        "meta": {
+            "what": "Kestra plugin types and the property names each accepts",
+            "generator": concat!("kestra-fix ", env!("CARGO_PKG_VERSION"), " catalog import"),
+            "source": "a Kestra instance's /api/v1/plugins/schemas/flow",
+        },
+        "types": types,
+    });
+    // What `--plugin-catalog` will read must load.
+    Catalog::from_json(&json.to_string())?;
+    Ok(Imported { json, types: count })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +822,75 @@ mod tests {
             err.to_string(),
             "invalid plugin catalog: `a.B` lists `tasks` in `plugins` but not in `props`"
         );
+    }
+
+    #[test]
+    fn a_kestra_plugin_schema_imports_as_a_catalog() {
+        let text = include_str!("../../tests/data/kestra-schema.json");
+        let imported = import_schema(text).unwrap();
+        assert_eq!(imported.types, 5);
+        let types = &imported.json["types"];
+        let deploy = &types["com.acme.Deploy"];
+        // Both variants, their `allOf` bases and the bases' own `$ref`s.
+        assert_eq!(
+            deploy["props"],
+            serde_json::json!([
+                "cluster",
+                "id",
+                "image",
+                "replicas",
+                "retry",
+                "taskRunner",
+                "timeout",
+                "type"
+            ])
+        );
+        assert_eq!(deploy["kind"], "task");
+        assert_eq!(deploy["plugins"], serde_json::json!(["taskRunner"]));
+        assert_eq!(
+            deploy["aliases"],
+            serde_json::json!(["com.acme.legacy.Deploy"])
+        );
+        assert_eq!(deploy["deprecated"], true);
+        // Through a bare-union definition, and recursively.
+        assert_eq!(
+            types["com.acme.Group"]["plugins"],
+            serde_json::json!(["tasks"])
+        );
+        assert_eq!(types["com.acme.Poll"]["kind"], "trigger");
+        assert_eq!(types["com.acme.Weekday"]["kind"], "condition");
+        assert_eq!(types["com.acme.Runner"]["kind"], "taskRunner");
+        assert_eq!(types["com.acme.Runner"]["open"], true);
+        // Base classes and data objects are no plugin types.
+        assert!(types.get("io.kestra.core.models.tasks.Task").is_none());
+        let c = Catalog::from_json(&imported.json.to_string()).unwrap();
+        assert_eq!(
+            c.has_property("com.acme.legacy.Deploy", "replicas"),
+            Answer::Yes
+        );
+        assert_eq!(c.has_property("com.acme.Deploy", "replica"), Answer::No);
+        assert_eq!(
+            c.has_property("com.acme.Runner", "anything"),
+            Answer::Unknown
+        );
+    }
+
+    #[test]
+    fn schema_import_errors_are_typed() {
+        let e = import_schema("{\n  \"definitions\": [}").unwrap_err();
+        assert_eq!(e.position().map(|p| p.0), Some(2));
+        assert!(matches!(
+            import_schema("{}"),
+            Err(ImportError::NoDefinitions)
+        ));
+        let e = import_schema(r##"{"definitions": {"a": {"$ref": "#/definitions/nope"}}}"##)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`#/definitions/nope` is a `$ref` to no definition of this schema"
+        );
+        let e = import_schema(r#"{"definitions": {"a": {"properties": {"x": {}}}}}"#).unwrap_err();
+        assert!(matches!(e, ImportError::NoPlugins));
     }
 
     /// Prints the parse time of the shipped catalog (a debug build is ~10x

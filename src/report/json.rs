@@ -1,6 +1,6 @@
 //! One versioned JSON document per run, for bots.
 
-use super::{display_path, skip_reason, Warning, JSON_VERSION};
+use super::{display_path, skip_reason, summary, Warning, JSON_VERSION};
 use crate::engine::RunResult;
 use serde_json::{json, Value};
 
@@ -83,6 +83,20 @@ pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value 
             "errors": errors.len(),
             "warnings": warnings.len(),
             "skipped": skipped.len(),
+            "by_codemod": summary::per_codemod(result)
+                .into_iter()
+                .map(|(name, c)| (name.to_string(), json!({
+                    "findings": c.findings,
+                    "fixable": c.fixable,
+                    "fixed": c.fixed,
+                })))
+                .collect::<serde_json::Map<_, _>>(),
+            // `null` unless the 2.0 detectors ran (target 2.0 or later).
+            "readiness_2_0": summary::readiness(result, dry_run).map(|r| json!({
+                "ready": r.ready,
+                "need_fixes": r.need_fixes,
+                "need_manual_work": r.need_manual_work,
+            })),
         },
     })
 }
