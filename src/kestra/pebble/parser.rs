@@ -102,7 +102,7 @@ pub struct Statement {
 }
 
 /// Deep enough for any real template, shallow enough for the stack.
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 64;
 
 pub(super) struct Parser<'s, 't> {
     src: &'s str,
