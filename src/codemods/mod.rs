@@ -6,6 +6,7 @@
 mod extract_inline_scripts;
 mod fetch_to_store;
 mod migrate_renamed_types;
+mod pebble_json_functions;
 mod plugin_defaults;
 mod split_flow;
 pub mod table;
@@ -302,6 +303,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &fetch_to_store::FetchToStore,
     &extract_inline_scripts::ExtractInlineScripts,
     &split_flow::SplitFlow,
+    &pebble_json_functions::PebbleJsonFunctions,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never
