@@ -35,7 +35,8 @@ struct Options {}
 const DECLARATION: Declaration = Declaration {
     name: NAME,
     family: Family::Migrate20,
-    summary: "Rename the Pebble function `json()` to `fromJson()` and the filter `json` to `toJson`",
+    summary:
+        "Rename the Pebble function `json()` to `fromJson()` and the filter `json` to `toJson`",
     safety: Safety::Safe,
     default_on: DefaultOn::Since(KestraVersion::new(2, 0)),
     phase: Phase::PEBBLE,
@@ -127,12 +128,12 @@ fn fix(ctx: &FlowContext, path: &DataPath, scalar: &Scalar) -> Option<Fix> {
     if sites.is_empty() {
         return None;
     }
-    let start = map
-        .source_offset(sites[0].0.start)
-        .map_or(scalar.syntax().text_range().start(), |o| {
-            TextSize::from(o as u32)
-        });
-    let range = TextRange::new(start, start + TextSize::from(4));
+    // The finding points at the first name, or at the scalar when the
+    // name is not spelled as is.
+    let range = map.source_range(sites[0].0.clone()).map_or_else(
+        || scalar.syntax().text_range(),
+        |r| TextRange::new(TextSize::from(r.start as u32), TextSize::from(r.end as u32)),
+    );
     let has = |kind| sites.iter().any(|(_, k)| *k == kind);
     let message = match (has(Site::Function), has(Site::Filter)) {
         (true, false) => "The Pebble function `json()` is removed in Kestra 2.0: use `fromJson()`",
@@ -248,10 +249,13 @@ mod tests {
             ("{{ json(a) + }} {{ x | json @ }} {{ x is json( }} {{ a.json( }}", &[Function, Filter]),
         ];
         for (text, want) in cases {
-            let got: Vec<Site> = renamed(text).into_iter().map(|(n, s)| {
-                assert_eq!(n, "json");
-                s
-            }).collect();
+            let got: Vec<Site> = renamed(text)
+                .into_iter()
+                .map(|(n, s)| {
+                    assert_eq!(n, "json");
+                    s
+                })
+                .collect();
             assert_eq!(&got, want, "{text}");
         }
     }

@@ -13,14 +13,16 @@ use super::refusal::Refusal;
 use super::{Applicability, DataChange, Fix, TextEdit};
 use crate::kestra::path::{DataPath, PathSeg};
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
+use crate::syntax::edit::apply_edits;
 use crate::syntax::edit::{self, Position};
 use crate::syntax::render::{self, Fragment};
-use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::edit::apply_edits;
 use crate::syntax::scalar_map::ScalarMap;
-use crate::syntax::value::{canonical_tag, decode_node, decode_quoted, resolve_plain, ScalarStyle, Value};
-use std::ops::Range;
+use crate::syntax::style::{column, line_start, Style};
+use crate::syntax::value::{
+    canonical_tag, decode_node, decode_quoted, resolve_plain, ScalarStyle, Value,
+};
 use crate::syntax::{Parse, TextRange, TextSize};
+use std::ops::Range;
 
 /// Collects the edits and declared changes of one fix.
 pub struct Editor<'a> {
@@ -218,7 +220,9 @@ impl<'a> Editor<'a> {
             ScalarStyle::Literal | ScalarStyle::Folded => true,
         };
         if !reads_back {
-            return Err(refuse("the new text would not read back as the same string".into()));
+            return Err(refuse(
+                "the new text would not read back as the same string".into(),
+            ));
         }
         self.push(
             path,

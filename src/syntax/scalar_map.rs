@@ -355,7 +355,10 @@ mod tests {
 
     #[test]
     fn plain_scalars_map_each_line() {
-        let m = check("k: a {{ json(x) }}\n  b  c\n\n  d\n", "a {{ json(x) }} b  c\nd");
+        let m = check(
+            "k: a {{ json(x) }}\n  b  c\n\n  d\n",
+            "a {{ json(x) }} b  c\nd",
+        );
         assert_eq!(m.source_range(5..9), Some(8..12));
         // The folded break is not in the source.
         assert_eq!(m.source_range(14..17), None);
@@ -366,7 +369,10 @@ mod tests {
         let m = check("k: 'it''s {{ json(x) }}'\n", "it's {{ json(x) }}");
         assert_eq!(m.source_range(8..12), Some(13..17));
         assert_eq!(m.source_range(1..4), None);
-        let m = check("k: \"a\\tb {{ x | json }} \\u00e9 é\"\n", "a\tb {{ x | json }} é é");
+        let m = check(
+            "k: \"a\\tb {{ x | json }} \\u00e9 é\"\n",
+            "a\tb {{ x | json }} é é",
+        );
         assert_eq!(m.source_range(11..15), Some(16..20));
         assert_eq!(m.source_range(0..3), None);
         check("k: \"a  \n   b\\\n  c \\\n d\"\n", "a bc d");

@@ -42,7 +42,10 @@ impl Error {
 pub enum Node {
     Text(Range<usize>),
     /// `{{ expr }}`; `expr` is `None` when the body does not parse.
-    Print { tag: TagSpan, expr: Option<Expr> },
+    Print {
+        tag: TagSpan,
+        expr: Option<Expr>,
+    },
     /// `{% name ... %}`; `statement` is `None` when the body does not parse.
     Statement {
         tag: TagSpan,
@@ -128,10 +131,7 @@ pub fn walk<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     f(expr);
     let args = |inv: &'e Invocation| inv.args.iter().map(|a| &a.value);
     match &expr.kind {
-        ExprKind::Name(_)
-        | ExprKind::Number(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Null => {}
+        ExprKind::Name(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null => {}
         ExprKind::Str { interpolations, .. } => interpolations.iter().for_each(|e| walk(e, f)),
         ExprKind::List(items) => items.iter().for_each(|e| walk(e, f)),
         ExprKind::Map(entries) => entries.iter().for_each(|(k, v)| {

@@ -41,7 +41,10 @@ pub enum ExprKind {
         dashed: bool,
     },
     /// `base[index]`
-    Index { base: Box<Expr>, index: Box<Expr> },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `name(args)`: a function call.
     Call(Invocation),
     /// `base.name(args)`: a method call on a value.
@@ -234,11 +237,9 @@ impl<'s, 't> Parser<'s, 't> {
 
     fn error(&self, message: &str) -> Error {
         let at = self.peek().map_or(self.end, |t| t.range.start);
-        let found = self
-            .peek()
-            .map_or("the end of the tag".to_string(), |t| {
-                format!("`{}`", t.text(self.src))
-            });
+        let found = self.peek().map_or("the end of the tag".to_string(), |t| {
+            format!("`{}`", t.text(self.src))
+        });
         Error::new(format!("{message}, found {found}"), at)
     }
 
@@ -284,8 +285,7 @@ impl<'s, 't> Parser<'s, 't> {
 
     fn expr_inner(&mut self, min: u16) -> Result<Expr> {
         let mut left = self.unary()?;
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             let text = t.text(self.src);
             let (op, prec) = match (t.kind, text) {
                 (Tok::Name, "or") => ("or", 10),
@@ -488,7 +488,9 @@ impl<'s, 't> Parser<'s, 't> {
         loop {
             let start = base.range.start;
             if self.eat_punct(".") {
-                let Some(t) = self.peek().filter(|t| matches!(t.kind, Tok::Name | Tok::Number))
+                let Some(t) = self
+                    .peek()
+                    .filter(|t| matches!(t.kind, Tok::Name | Tok::Number))
                 else {
                     return Err(self.error("expected a name after `.`"));
                 };

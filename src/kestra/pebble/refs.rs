@@ -57,9 +57,11 @@ pub fn references(s: &str) -> Vec<Reference> {
                 statement: Some(st),
                 ..
             } => st.exprs.iter().for_each(|e| expression(e, &mut out)),
-            Node::Print { tag, expr: None } | Node::Statement { tag, statement: None } => {
-                unparsed(s, tag, &mut out)
-            }
+            Node::Print { tag, expr: None }
+            | Node::Statement {
+                tag,
+                statement: None,
+            } => unparsed(s, tag, &mut out),
             _ => {}
         }
     }

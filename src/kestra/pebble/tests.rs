@@ -33,7 +33,9 @@ fn sexp(e: &Expr) -> String {
         ExprKind::Number(n) => n.clone(),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Null => "null".into(),
-        ExprKind::List(items) => format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" ")),
+        ExprKind::List(items) => {
+            format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" "))
+        }
         ExprKind::Map(entries) => format!(
             "{{{}}}",
             entries
@@ -100,9 +102,15 @@ fn tricky_expressions() {
         ("{{ a ? b ? c : d : e }}", "(? a (? b c d) e)"),
         ("{{ inputs.x ?? 'd' }}", "(?? (. inputs x) \"d\")"),
         ("{{ inputs.x ??? 'd' }}", "(??? (. inputs x) \"d\")"),
-        ("{{ x | date(format='yyyy', timeZone=tz) }}", "(| x date(format=\"yyyy\" timeZone=tz))"),
+        (
+            "{{ x | date(format='yyyy', timeZone=tz) }}",
+            "(| x date(format=\"yyyy\" timeZone=tz))",
+        ),
         ("{{ [1, 'a', [true, null]] }}", "[1 \"a\" [true null]]"),
-        ("{{ {'a': 1, 'b': {'c': []}} }}", "{\"a\":1 \"b\":{\"c\":[]}}"),
+        (
+            "{{ {'a': 1, 'b': {'c': []}} }}",
+            "{\"a\":1 \"b\":{\"c\":[]}}",
+        ),
         ("{{ 'it\\'s' ~ \"q\\\"}}\" }}", "(~ \"it's\" \"q\\\"}}\")"),
         ("{{ \"a #{ x | json } b\" }}", "\"a  b\"#{(| x json)}"),
         ("{{- x -}}", "x"),
@@ -117,14 +125,26 @@ fn tricky_expressions() {
         ("{{ (a + b) * c }}", "(* (+ a b) c)"),
         ("{{ a equals b }}", "(== a b)"),
         // Errors, each with its position.
-        ("{{ a + }}", "error@7: expected an expression, found the end of the tag"),
+        (
+            "{{ a + }}",
+            "error@7: expected an expression, found the end of the tag",
+        ),
         ("{{ a b }}", "error@5: unexpected `b`"),
         ("{{ x", "error@0: unclosed tag: `}}` is missing"),
         ("{{ 'abc }}", "error@0: unclosed tag: `}}` is missing"),
-        ("{# never closed", "error@0: unclosed comment: `#}` is missing"),
+        (
+            "{# never closed",
+            "error@0: unclosed comment: `#}` is missing",
+        ),
         ("{{ a @ b }}", "error@5: unexpected character `@`"),
-        ("{% %}", "error@3: expected a tag name, found the end of the tag"),
-        ("{% raw %}{{ x", "error@0: `{% raw %}` has no `{% endraw %}`"),
+        (
+            "{% %}",
+            "error@3: expected a tag name, found the end of the tag",
+        ),
+        (
+            "{% raw %}{{ x",
+            "error@0: `{% raw %}` has no `{% endraw %}`",
+        ),
     ];
     let mut failures = Vec::new();
     for (src, want) in table {
@@ -232,7 +252,10 @@ fn unparsable_tags_read_their_roots_conservatively() {
 
 #[test]
 fn references_skip_verbatim_blocks_and_read_interpolations() {
-    assert_eq!(references("{% raw %}{{ outputs.q.rows }}{% endraw %}"), vec![]);
+    assert_eq!(
+        references("{% raw %}{{ outputs.q.rows }}{% endraw %}"),
+        vec![]
+    );
     assert_eq!(
         references("{{ \"n: #{ outputs.q.rows }\" }}"),
         vec![Reference::Output {
