@@ -596,7 +596,8 @@ impl<'s, 't> Parser<'s, 't> {
             let rest = &self.src[i..inner_end];
             let c = rest.chars().next().unwrap_or('\0');
             if c == '\\' {
-                // Pebble drops the backslash and keeps what it escapes.
+                // The backslash goes, what it escapes stays: the value only
+                // matters here for templates written inside strings.
                 if let Some(e) = rest[1..].chars().next() {
                     value.push(e);
                     i += 1 + e.len_utf8();

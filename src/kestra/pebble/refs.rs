@@ -287,4 +287,32 @@ mod tests {
         assert_eq!(references("{{ x.outputs.y }}"), vec![]);
         assert_eq!(references("{# outputs.q.rows #}"), vec![]);
     }
+
+    #[test]
+    fn chains_are_read_from_the_tree() {
+        // A method's name is not part of the path; a number index ends it.
+        assert_eq!(
+            references("{{ outputs.q.rows.size() }} {{ outputs.q.rows[0].name }}"),
+            vec![out("q", &["rows"]), out("q", &["rows"])]
+        );
+        // What a dynamic index reads counts too.
+        assert_eq!(
+            references("{{ outputs[taskrun.value].uri }}"),
+            vec![
+                Reference::DynamicOutputs,
+                Reference::Context("taskrun".into())
+            ]
+        );
+        // Filter and test arguments, ternary branches, map values.
+        assert_eq!(
+            references("{{ a ? inputs.x : {'k': vars.y} | default(outputs.t.v) }}"),
+            vec![
+                Reference::Input("x".into()),
+                Reference::Var("y".into()),
+                out("t", &["v"])
+            ]
+        );
+        // A test with arguments is no function call.
+        assert_eq!(references("{{ x is divisibleby(3) }}"), vec![]);
+    }
 }
