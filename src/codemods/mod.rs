@@ -9,6 +9,7 @@ mod migrate_2_0;
 mod migrate_2_0b;
 mod migrate_2_0c;
 mod migrate_renamed_types;
+mod pebble_json_functions;
 mod plugin_defaults;
 mod removed_types;
 mod split_flow;
@@ -335,6 +336,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::StateStoreToKv,
     &unknown_properties::UnknownProperties,
     &removed_types::RemovedTypes,
+    &pebble_json_functions::PebbleJsonFunctions,
 ];
 
 /// Pairs of codemods that undo each other's work: running both would never

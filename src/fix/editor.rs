@@ -13,12 +13,17 @@ use super::refusal::Refusal;
 use super::{Applicability, DataChange, Fix, TextEdit};
 use crate::kestra::path::{DataPath, PathSeg};
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node, Sequence};
+use crate::syntax::edit::apply_edits;
 use crate::syntax::edit::{self, Position};
 use crate::syntax::emit;
 use crate::syntax::render::{self, Fragment};
+use crate::syntax::scalar_map::ScalarMap;
 use crate::syntax::style::{column, line_start, Style};
-use crate::syntax::value::{canonical_tag, decode_node, ScalarStyle, Value};
+use crate::syntax::value::{
+    canonical_tag, decode_node, decode_quoted, resolve_plain, ScalarStyle, Value,
+};
 use crate::syntax::{Parse, TextRange, TextSize};
+use std::ops::Range;
 
 /// Collects the edits and declared changes of one fix.
 pub struct Editor<'a> {
@@ -177,6 +182,95 @@ impl<'a> Editor<'a> {
             vec![DataChange::SetScalar {
                 path: path.clone(),
                 value,
+            }],
+        )
+    }
+
+    /// Replaces parts of the string scalar at `path` in place: each part is
+    /// a byte range of its decoded text and the text to put there. Each
+    /// range must be spelled byte for byte in the source (no escape, `''`
+    /// or folded line break inside it) and each replacement writable there
+    /// as is, so the scalar keeps its quoting, block style and every other
+    /// byte; declared as a `SetScalar` of the whole new string.
+    pub fn replace_in_scalar(
+        &mut self,
+        path: &DataPath,
+        parts: &[(Range<usize>, &str)],
+    ) -> Result<(), Refusal> {
+        let Node::Scalar(scalar) = self.node(path)? else {
+            return Err(Refusal::NotScalar { path: path.clone() });
+        };
+        let refuse = |reason: String| Refusal::NotVerbatim {
+            path: path.clone(),
+            reason,
+        };
+        if !matches!(scalar.data(), Value::String(_)) {
+            return Err(refuse("it is not a string".into()));
+        }
+        let style = scalar.style();
+        let map = ScalarMap::new(scalar.syntax());
+        let mut parts: Vec<&(Range<usize>, &str)> = parts.iter().collect();
+        parts.sort_by_key(|(r, _)| r.start);
+        let mut value = String::with_capacity(map.decoded().len());
+        let mut edits = Vec::new();
+        let mut last = 0;
+        for (range, new) in parts {
+            if range.start < last {
+                return Err(Refusal::Overlap { path: path.clone() });
+            }
+            let source = map.source_range(range.clone()).ok_or_else(|| {
+                refuse(format!(
+                    "bytes {}..{} of its value are not written as is in the file",
+                    range.start, range.end
+                ))
+            })?;
+            if let Some(c) = unwritable(style, new) {
+                return Err(refuse(format!("`{c}` cannot be written as is there")));
+            }
+            value.push_str(&map.decoded()[last..range.start]);
+            value.push_str(new);
+            last = range.end;
+            edits.push(TextEdit::replace(
+                TextRange::new(
+                    TextSize::from(source.start as u32),
+                    TextSize::from(source.end as u32),
+                ),
+                *new,
+            ));
+        }
+        value.push_str(&map.decoded()[last..]);
+        // The new text must still read as a string, the same one.
+        let reads_back = match style {
+            ScalarStyle::Plain => matches!(resolve_plain(&value), Value::String(_)),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                let range = scalar.syntax().text_range();
+                let old = &self.text[range];
+                let base = usize::from(range.start());
+                let relative: Vec<TextEdit> = edits
+                    .iter()
+                    .map(|e| {
+                        let r = e.range - TextSize::from(base as u32);
+                        TextEdit::replace(r, e.new_text.clone())
+                    })
+                    .collect();
+                let raw = apply_edits(old, &relative);
+                raw.is_some_and(|raw| {
+                    decode_quoted(&raw, style == ScalarStyle::SingleQuoted) == value
+                })
+            }
+            ScalarStyle::Literal | ScalarStyle::Folded => true,
+        };
+        if !reads_back {
+            return Err(refuse(
+                "the new text would not read back as the same string".into(),
+            ));
+        }
+        self.push(
+            path,
+            edits,
+            vec![DataChange::SetScalar {
+                path: path.clone(),
+                value: Value::String(value),
             }],
         )
     }
@@ -893,6 +987,32 @@ impl<'a> Editor<'a> {
     }
 }
 
+/// The first character of `new` that cannot be written as is inside a
+/// scalar of `style`: line breaks and control characters anywhere,
+/// whitespace at either end (folding could eat it), the quote and escape
+/// characters of quoted styles, and anything but letters, digits and `_`
+/// in a plain scalar (where `: `, ` #` or a leading indicator would change
+/// the YAML).
+fn unwritable(style: ScalarStyle, new: &str) -> Option<char> {
+    if style == ScalarStyle::Plain && new.is_empty() {
+        return Some(' ');
+    }
+    let ends = [new.chars().next(), new.chars().last()];
+    if let Some(c) = ends.into_iter().flatten().find(|c| c.is_whitespace()) {
+        return Some(c);
+    }
+    new.chars().find(|&c| {
+        c.is_control()
+            || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+            || match style {
+                ScalarStyle::Plain => !(c.is_alphanumeric() || c == '_'),
+                ScalarStyle::SingleQuoted => c == '\'',
+                ScalarStyle::DoubleQuoted => c == '"' || c == '\\',
+                ScalarStyle::Literal | ScalarStyle::Folded => false,
+            }
+    })
+}
+
 /// Refuses nodes whose text is not all of their data: aliases, anchored
 /// nodes (their aliases would change too) and tagged collections.
 fn guard(node: &Node, path: &DataPath) -> Result<(), Refusal> {
@@ -1375,5 +1495,61 @@ mod tests {
             e.insert_entry(&path("m"), "c", Fragment::string("y"), Position::Last)
         });
         assert_eq!(out, "m:\n  a: 1\n  b: x\n  c: y\n");
+    }
+
+    #[test]
+    fn replaces_parts_of_a_scalar_in_every_style() {
+        let r = |text: &str, parts: &[(Range<usize>, &str)]| {
+            edit(text, |e| e.replace_in_scalar(&path("k"), parts))
+        };
+        assert_eq!(
+            r("k: a {{ json(x) }} # c\n", &[(5..9, "fromJson")]),
+            "k: a {{ fromJson(x) }} # c\n"
+        );
+        assert_eq!(
+            r("k: 'it''s {{ x | json }}'\n", &[(12..16, "toJson")]),
+            "k: 'it''s {{ x | toJson }}'\n"
+        );
+        assert_eq!(
+            r("k: \"\\t{{ json(x) }}\"\n", &[(4..8, "fromJson")]),
+            "k: \"\\t{{ fromJson(x) }}\"\n"
+        );
+        assert_eq!(
+            r(
+                "k: |\r\n  {{ json(a) }}\r\n  {{ b | json }}\r\nz: 1\r\n",
+                &[(3..7, "fromJson"), (21..25, "toJson")]
+            ),
+            "k: |\r\n  {{ fromJson(a) }}\r\n  {{ b | toJson }}\r\nz: 1\r\n"
+        );
+        assert_eq!(
+            r("k: >-\n  a\n  {{ json(b) }}\n", &[(5..9, "fromJson")]),
+            "k: >-\n  a\n  {{ fromJson(b) }}\n"
+        );
+    }
+
+    #[test]
+    fn refuses_parts_the_source_does_not_spell_as_is() {
+        let r = |text: &str, range: Range<usize>, new: &str| {
+            refusal(text, |e| e.replace_in_scalar(&path("k"), &[(range, new)])).code()
+        };
+        // An escape, a doubled quote, a folded line break inside the range.
+        assert_eq!(r("k: \"a\\tb\"\n", 0..3, "x"), "not-verbatim");
+        assert_eq!(r("k: 'a''b'\n", 0..3, "x"), "not-verbatim");
+        assert_eq!(r("k: a\n  b\n", 0..3, "x"), "not-verbatim");
+        // Text the style cannot hold as is.
+        assert_eq!(r("k: \"ab\"\n", 0..1, "\""), "not-verbatim");
+        assert_eq!(r("k: 'ab'\n", 0..1, "'"), "not-verbatim");
+        assert_eq!(r("k: ab\n", 0..1, "x: y"), "not-verbatim");
+        assert_eq!(r("k: |\n  ab\n", 0..1, "x\ny"), "not-verbatim");
+        assert_eq!(r("k: 'ab'\n", 0..1, " x"), "not-verbatim");
+        // A plain scalar that would stop being a string, or was not one.
+        assert_eq!(r("k: tru\n", 0..3, "true"), "not-verbatim");
+        assert_eq!(r("k: 12\n", 0..1, "3"), "not-verbatim");
+        assert_eq!(
+            refusal("k: abcd\n", |e| e
+                .replace_in_scalar(&path("k"), &[(0..2, "x"), (1..3, "y")]))
+            .code(),
+            "overlap"
+        );
     }
 }

@@ -32,6 +32,8 @@ pub enum Refusal {
     Edit { path: DataPath, error: EditError },
     #[error("{path}: two edits of one fix touch the same text")]
     Overlap { path: DataPath },
+    #[error("{path}: {reason}, so part of its text cannot be replaced in place")]
+    NotVerbatim { path: DataPath, reason: String },
 }
 
 impl Refusal {
@@ -49,6 +51,7 @@ impl Refusal {
             Refusal::Render { .. } => "unrenderable",
             Refusal::Edit { .. } => "uneditable",
             Refusal::Overlap { .. } => "overlap",
+            Refusal::NotVerbatim { .. } => "not-verbatim",
         }
     }
 }

@@ -12,6 +12,7 @@ mod lexer;
 mod line_index;
 mod parser;
 pub mod render;
+pub mod scalar_map;
 pub mod style;
 pub mod value;
 
