@@ -7,9 +7,9 @@
 //! - `yaml_edit`: yaml-edit's lossless `YamlFile::parse` + print back.
 //!
 //! on two inputs, each a list of files parsed one by one:
-//! - `kestra_corpus`: every flow of `../shared/corpus/kestra-flows`;
+//! - `kestra_corpus`: every flow of `tests/data/kestra-flows`;
 //! - `generated`: ~2,000 large realistic flows (~20 MB) from
-//!   `../shared/tools/gen_corpus.py`, written once to `target/bench-corpus`
+//!   `tools/gen_corpus.py`, written once to `target/bench-corpus`
 //!   (a Rust generator stands in when python3 is missing).
 //!
 //! `cargo bench --bench parse` (add `-- kestra_fix` etc. to filter). Issue 2
@@ -64,7 +64,7 @@ fn read_yaml_files(dir: &Path) -> Vec<String> {
 }
 
 fn kestra_corpus() -> Input {
-    let dir = manifest_dir().join("../shared/corpus/kestra-flows");
+    let dir = manifest_dir().join("tests/data/kestra-flows");
     Input {
         name: "kestra_corpus",
         files: read_yaml_files(&dir),
@@ -80,7 +80,7 @@ fn generated_corpus() -> Input {
         let tmp = target_dir().join("bench-corpus.tmp");
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).expect("create bench corpus dir");
-        let script = manifest_dir().join("../shared/tools/gen_corpus.py");
+        let script = manifest_dir().join("tools/gen_corpus.py");
         let by_python = script.is_file()
             && std::process::Command::new("python3")
                 .arg(&script)

@@ -1,7 +1,7 @@
 //! Pebble parser throughput on the corpus's expressions (tags/s):
 //!
 //! - `parse`: [`pebble::parse`] of every template string of
-//!   `../shared/corpus/kestra-flows` (lexing, parsing every tag);
+//!   `tests/data/kestra-flows` (lexing, parsing every tag);
 //! - `references`: [`pebble::references`] of the same strings (parse +
 //!   reference extraction, what split-flow and fetch-to-store call).
 //!
@@ -41,7 +41,7 @@ fn templates(v: &Value, out: &mut Vec<String>) {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/kestra-flows");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kestra-flows");
     let mut paths = Vec::new();
     yaml_files(&dir, &mut paths);
     paths.sort();

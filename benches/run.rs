@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench run` reports files/s (criterion's `thrpt`, in elements/s). Set `KESTRA_FIX_BENCH_DIR` to
 //! time a folder of your own instead, e.g. the shared corpus made with
-//! `python3 ../shared/tools/gen_corpus.py OUTDIR 2000 20`.
+//! `python3 tools/gen_corpus.py OUTDIR 2000 20`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kestra_fix::engine::{self, RunOptions};

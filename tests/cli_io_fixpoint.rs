@@ -23,7 +23,7 @@ fn copy_dir(src: &Path, dst: &Path) {
 }
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/kestra-flows")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kestra-flows")
 }
 
 fn task(i: usize, kind: &str) -> String {

@@ -1,4 +1,4 @@
-//! Every Kestra flow under `../shared/corpus/kestra-flows` (`*.yml`,
+//! Every Kestra flow under `tests/data/kestra-flows` (`*.yml`,
 //! `*.yaml`): round-trips byte for byte, parses without errors, decodes, and
 //! decodes to the same data as an independent parser (saphyr).
 //!
@@ -50,7 +50,7 @@ fn kestra_corpus_round_trips_and_decodes() {
     let root = common::kestra_dir();
     assert!(
         root.is_dir(),
-        "Kestra corpus not found at {} (expected ../shared/corpus/kestra-flows beside the crate)",
+        "Kestra corpus not found at {} (expected tests/data/kestra-flows in the crate)",
         root.display()
     );
     let verbose = std::env::var("CORPUS_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0");

@@ -42,7 +42,7 @@ fn corpus_converges_and_verifies() {
     let verifier = Verifier::default();
     let base = common::kestra_dir();
     let mut files = common::yaml_files(&base);
-    assert!(files.len() > 100, "the corpus is in ../shared/corpus");
+    assert!(files.len() > 100, "the corpus is in tests/data");
     let corpus = files.len();
     // The corpus barely uses what these rules rewrite: every codemod's
     // cases join it (ours hit each rule, the others' are more shapes).

@@ -1,5 +1,5 @@
 //! The Kestra 2.0 migration part C (`legacy-script-runner` and the
-//! detectors D2-D5) over every flow of `../shared/corpus/kestra-flows`, at
+//! detectors D2-D5) over every flow of `tests/data/kestra-flows`, at
 //! `--target-version 2.0 --unsafe-fixes`, on copies: every output still
 //! reads as YAML, a second run changes nothing, and the hits per codemod
 //! are printed (`cargo test --test migrate_2_0_c -- --nocapture`).

@@ -41,7 +41,7 @@ fn hoist_then_inline_keeps_every_effective_configuration() {
         &mut files,
     );
     let cases = files.len();
-    yaml_files(&root.join("../shared/corpus/kestra-flows"), &mut files);
+    yaml_files(&root.join("tests/data/kestra-flows"), &mut files);
     let (hoist, inline) = (
         settings("hoist-plugin-defaults", "1.3"),
         settings("inline-plugin-defaults", "2.0"),
@@ -153,7 +153,7 @@ fn hoist_then_inline_keeps_every_comment() {
     for dir in [
         "codemods/hoist-plugin-defaults/cases",
         "codemods/inline-plugin-defaults/cases",
-        "../shared/corpus/kestra-flows",
+        "tests/data/kestra-flows",
     ] {
         yaml_files(&root.join(dir), &mut files);
     }
@@ -197,7 +197,7 @@ fn hoist_then_inline_keeps_every_comment() {
 fn inline_refuses_only_types_the_catalog_does_not_know() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    yaml_files(&root.join("../shared/corpus/kestra-flows"), &mut files);
+    yaml_files(&root.join("tests/data/kestra-flows"), &mut files);
     let inline = settings("inline-plugin-defaults", "2.0");
     let verifier = Verifier::default();
     let (mut inlined, mut refusals) = (0, 0);

@@ -1,4 +1,4 @@
-//! The official YAML test suite (`../shared/corpus/yaml-test-suite`), run
+//! The official YAML test suite (`tests/data/yaml-test-suite`), run
 //! against our parser. Prints four figures and the ids failing each, and
 //! asserts the thresholds of issue 2:
 //!
@@ -125,7 +125,7 @@ fn yaml_test_suite() {
     let root = common::suite_dir();
     assert!(
         root.is_dir(),
-        "YAML test suite not found at {} (expected ../shared/corpus/yaml-test-suite beside the crate)",
+        "YAML test suite not found at {} (expected tests/data/yaml-test-suite in the crate)",
         root.display()
     );
     let filter: Option<Vec<String>> = std::env::var("YAML_SUITE_CASE")

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-/// `../shared/corpus` seen from the crate root (corpora are never copied in).
+/// The vendored corpora (`tests/data`, with their licences).
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 pub fn suite_dir() -> PathBuf {
