@@ -14,10 +14,8 @@ use super::migrate_2_0::renamed_types::{judge, row_2_0, Verdict};
 use super::migrate_2_0::V2_0;
 use super::table::{Action, Row, Table, TypeMatch};
 use super::{
-    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety,
 };
-use crate::codemods::read_options;
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::default_matches;
@@ -26,7 +24,6 @@ use crate::kestra::path::DataPath;
 use crate::kestra::plugins::{aliases, canonical_type};
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::AstNode;
-use serde::Deserialize;
 use std::sync::LazyLock;
 
 pub struct MigrateRenamedTypes;
@@ -35,11 +32,6 @@ const NAME: &str = "migrate-renamed-types";
 
 /// The canonical `io.kestra.plugin.core.*` names exist since Kestra 0.17.
 const CANONICAL_SINCE: KestraVersion = KestraVersion::new(0, 17);
-
-/// This codemod takes no options; the empty struct makes any key an error.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -54,10 +46,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for MigrateRenamedTypes {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -251,8 +251,11 @@ pub struct Declaration {
 pub trait Codemod: Send + Sync {
     fn declaration(&self) -> &'static Declaration;
     /// Parses this codemod's config table into its typed options, once,
-    /// when the configuration is resolved; `Err` names the key.
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String>;
+    /// when the configuration is resolved; `Err` names the key. By default
+    /// a codemod takes no options, and any key is an error.
+    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
+        no_options(options)
+    }
     /// Findings and fixes against `ctx.text`.
     fn run(&self, ctx: &FlowContext) -> Vec<Fix>;
 
@@ -283,6 +286,19 @@ pub trait Codemod: Send + Sync {
         self.parse_options(options).map(|_| ())
     }
 }
+
+/// The options of a codemod that takes none: any key is an error naming it.
+pub(crate) fn no_options(table: &toml::Table) -> Result<ParsedOptions, String> {
+    match table.keys().next() {
+        Some(key) => Err(format!(
+            "unknown option `{key}`: this codemod takes no options"
+        )),
+        None => Ok(ParsedOptions::new(())),
+    }
+}
+
+/// The default of the `migrate-2.0` rules: on for flows that target 2.0.
+pub const SINCE_2_0: DefaultOn = DefaultOn::Since(KestraVersion::new(2, 0));
 
 /// A codemod's typed options, parsed once per configuration and handed to
 /// its `run` through [`FlowContext::options`].

@@ -9,28 +9,17 @@
 //! are not calls of the function or the filter, so the tree never offers
 //! them. Each name is replaced in place in the scalar's own quoting.
 
-use super::{
-    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
-use crate::codemods::read_options;
+use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::path::DataPath;
 use crate::kestra::pebble::{self, walk, ExprKind, Node as Tag, TagSpan, Tok};
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Node, Scalar};
 use crate::syntax::scalar_map::ScalarMap;
 use crate::syntax::{TextRange, TextSize};
-use serde::Deserialize;
 use std::ops::Range;
 
 pub struct PebbleJsonFunctions;
 
 const NAME: &str = "pebble-json-functions";
-
-/// This codemod takes no options; the empty struct makes any key an error.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -38,7 +27,7 @@ const DECLARATION: Declaration = Declaration {
     summary:
         "Rename the Pebble function `json()` to `fromJson()` and the filter `json` to `toJson`",
     safety: Safety::Safe,
-    default_on: DefaultOn::Since(KestraVersion::new(2, 0)),
+    default_on: crate::codemods::SINCE_2_0,
     phase: Phase::PEBBLE,
     docs: include_str!("../../codemods/pebble-json-functions/README.md"),
 };
@@ -46,10 +35,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for PebbleJsonFunctions {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -8,30 +8,21 @@
 //! Rewrites that do exist (renames, state store, trigger conditions) run
 //! in earlier phases, so what is left here is what they did not consume.
 
-use super::{
-    Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
-};
-use crate::codemods::read_options;
+use super::{Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::PathSeg;
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::AstNode;
-use serde::Deserialize;
 
 pub struct RemovedTypes;
 
 const NAME: &str = "removed-types";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
     family: Family::Migrate20,
     summary: "Report plugin types Kestra 2.0 removed, with their replacement",
     safety: Safety::Safe,
-    default_on: DefaultOn::Since(KestraVersion::new(2, 0)),
+    default_on: crate::codemods::SINCE_2_0,
     phase: Phase::DETECTORS,
     docs: include_str!("../../codemods/removed-types/README.md"),
 };
@@ -133,10 +124,6 @@ const PAUSE: &str = "io.kestra.plugin.core.flow.Pause";
 impl Codemod for RemovedTypes {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -9,32 +9,22 @@
 //! one fix this codemod makes, and it is safe. Everything else needs a
 //! person (or another rule, which the message names).
 
-use super::{
-    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
-use crate::codemods::read_options;
+use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::catalog::{Answer, PluginType};
 use crate::kestra::flow::PluginInstance;
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::AstNode;
-use serde::Deserialize;
 use std::collections::HashSet;
 
 pub struct UnknownProperties;
 
 const NAME: &str = "unknown-properties";
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
-
 const DECLARATION: Declaration = Declaration {
     name: NAME,
     family: Family::Migrate20,
     summary: "Report properties a plugin type does not have in Kestra 2.0 (which rejects them)",
     safety: Safety::Safe,
-    default_on: DefaultOn::Since(KestraVersion::new(2, 0)),
+    default_on: crate::codemods::SINCE_2_0,
     phase: Phase::DETECTORS,
     docs: include_str!("../../codemods/unknown-properties/README.md"),
 };
@@ -141,10 +131,6 @@ const REPORTED_ELSEWHERE: &[(&str, &str)] = &[("io.kestra.plugin.core.flow.Pause
 impl Codemod for UnknownProperties {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

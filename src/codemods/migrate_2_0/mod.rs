@@ -13,8 +13,7 @@ mod properties;
 pub(crate) mod renamed_types;
 
 use super::{
-    read_options, Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext,
-    ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -23,7 +22,6 @@ use crate::kestra::path::DataPath;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::TextRange;
-use serde::Deserialize;
 
 /// Kestra 2.0: every rule here is on by default from it.
 pub(crate) const V2_0: KestraVersion = KestraVersion::new(2, 0);
@@ -34,18 +32,9 @@ pub struct Rule {
     run: fn(&FlowContext) -> Vec<Fix>,
 }
 
-/// These rules take no options; the empty struct makes any key an error.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoOptions {}
-
 impl Codemod for Rule {
     fn declaration(&self) -> &'static Declaration {
         self.declaration
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<NoOptions>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -8,9 +8,9 @@
 //! Build properties DbtCLI lacks (`select`, `target`...) are refused: 2.0
 //! would reject them, and turning them into dbt flags is a hand rewrite.
 
-use super::{defaults_change, no_options, refused, scalar_text, targets, Target, SINCE_2_0};
+use super::{defaults_change, refused, scalar_text, targets, Target, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -52,10 +52,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for DbtBuildToDbtCli {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -8,9 +8,9 @@
 //! catalog's plugin-git does not have it (then the type is renamed alone
 //! and the message says so).
 
-use super::{defaults_change, no_options, refused, targets, SINCE_2_0};
+use super::{defaults_change, refused, targets, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::kestra::catalog::Answer;
 use crate::syntax::edit::Position;
@@ -36,10 +36,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for EeGitClone {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -7,9 +7,9 @@
 //! Unsafe when a boolean is written: if 1.x ignored the unknown `fetchType`
 //! the task ran with its defaults, and the boolean changes its outputs.
 
-use super::{no_options, refused, scalar_text, targets, SINCE_2_0};
+use super::{refused, scalar_text, targets, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::kestra::catalog::Answer;
 use crate::syntax::ast::Node;
@@ -35,10 +35,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for FetchTypeBooleans {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

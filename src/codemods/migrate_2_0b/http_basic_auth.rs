@@ -3,9 +3,9 @@
 //! password}`, the values copied as written (a `{{ secret('P') }}` keeps
 //! its quoting).
 
-use super::{no_options, refused, targets, SINCE_2_0};
+use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::syntax::ast::{AstNode, Node};
 use crate::syntax::edit::Position;
@@ -32,10 +32,6 @@ const KEYS: [(&str, &str); 2] = [
 impl Codemod for HttpBasicAuth {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -3,9 +3,9 @@
 //! by 2.0), and reports the top-level properties of core HTTP tasks that
 //! 2.0 no longer has (`sslOptions`...), which need a hand rewrite.
 
-use super::{no_options, refused, targets, SINCE_2_0};
+use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::kestra::catalog::Answer;
 use crate::syntax::ast::AstNode;
@@ -30,10 +30,6 @@ const CORE_HTTP: &str = "io.kestra.plugin.core.http.";
 impl Codemod for HttpRemovedOptions {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

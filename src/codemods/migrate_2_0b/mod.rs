@@ -23,26 +23,13 @@ pub use reserved_flow_ids::ReservedFlowIds;
 pub use state_store_to_kv::StateStoreToKv;
 pub use worker_group_to_selector::WorkerGroupToSelector;
 
-use super::{read_options, DefaultOn, Fix, FlowContext, ParsedOptions};
+use super::{Fix, FlowContext};
+pub(super) use crate::codemods::SINCE_2_0;
 use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::default_matches;
 use crate::kestra::path::DataPath;
-use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::TextRange;
-use serde::Deserialize;
-
-/// Every rule of the family is on by default for flows that target 2.0.
-const SINCE_2_0: DefaultOn = DefaultOn::Since(KestraVersion::new(2, 0));
-
-/// These rules take no options: the empty struct makes any key an error.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoOptions {}
-
-fn no_options(table: &toml::Table) -> Result<ParsedOptions, String> {
-    read_options::<NoOptions>(table).map(ParsedOptions::new)
-}
 
 /// A mapping that holds plugin configuration: a plugin instance, or the
 /// `values` of a `pluginDefaults` entry (which Kestra merges into every

@@ -4,9 +4,9 @@
 //! Deleting `expiredOnly` would not do: 2.0's default behaviour purges
 //! expired keys only, so a `false` (purge every matching key) would flip.
 
-use super::{no_options, refused, targets, SINCE_2_0};
+use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::syntax::render::Fragment;
 
@@ -27,10 +27,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for PurgeKvBehavior {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

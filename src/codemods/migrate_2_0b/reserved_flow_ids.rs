@@ -7,9 +7,9 @@
 //! other namespaces) keep the old id, and `<id>-flow` may exist already.
 //! Kestra rejects these ids since 1.0, so only older flows hit it.
 
-use super::{no_options, refused, SINCE_2_0};
+use super::{refused, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Node};
@@ -43,10 +43,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for ReservedFlowIds {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -12,9 +12,9 @@
 //! replaces the value; reads of a Get's `data` / `count` are rewritten to
 //! decode the value whether 1.3 stored it as JSON or base64.
 
-use super::{defaults_change, no_options, refused, scalar_text, targets, Target, SINCE_2_0};
+use super::{defaults_change, refused, scalar_text, targets, Target, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -74,10 +74,6 @@ const ITERATING: [&str; 3] = ["ForEach", "EachSequential", "EachParallel"];
 impl Codemod for StateStoreToKv {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

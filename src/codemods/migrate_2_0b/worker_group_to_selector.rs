@@ -7,9 +7,9 @@
 //! one it fails at once, whatever the fallback. `fallback: WAIT` is written
 //! when none was set because 2.0's default became `FAIL`.
 
-use super::{no_options, refused, scalar_text, targets, Target, SINCE_2_0};
+use super::{refused, scalar_text, targets, Target, SINCE_2_0};
 use crate::codemods::{
-    Applicability, Codemod, Declaration, Family, Fix, FlowContext, ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -35,10 +35,6 @@ const REMOVED: &str = "`workerGroup` was replaced by `workerSelector` in 2.0";
 impl Codemod for WorkerGroupToSelector {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        no_options(options)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -4,14 +4,10 @@
 //! value changes type (text to data), which its readers must expect.
 
 use super::{calls, expressions, has_word, scalars, SINCE};
-use crate::codemods::{
-    read_options, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
+use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::{AstNode, Node};
 use crate::syntax::value::Value;
-use serde::Deserialize;
 use std::collections::BTreeSet;
 
 pub struct IonRead;
@@ -21,10 +17,6 @@ const STORAGE_WRITERS: &[&str] = &[
     "io.kestra.plugin.core.storage.Write",
     "io.kestra.plugin.core.storage.Concat",
 ];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -39,10 +31,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for IonRead {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -15,8 +15,7 @@
 
 use super::{has_word, scalars, SINCE};
 use crate::codemods::{
-    read_options, Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext,
-    ParsedOptions, Phase, Safety,
+    Applicability, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -28,7 +27,6 @@ use crate::syntax::edit::Position;
 use crate::syntax::render::Fragment;
 use crate::syntax::value::Value;
 use crate::syntax::TextRange;
-use serde::Deserialize;
 
 pub struct LegacyScriptRunner;
 
@@ -45,10 +43,6 @@ const RUNNER_KEYS: &[&str] = &[
     "outputDirectory",
 ];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
-
 const DECLARATION: Declaration = Declaration {
     name: NAME,
     family: Family::Migrate20,
@@ -62,10 +56,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for LegacyScriptRunner {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

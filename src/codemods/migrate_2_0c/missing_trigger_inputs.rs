@@ -3,14 +3,10 @@
 //! without `defaults`. 1.x accepted the flow and failed each execution.
 
 use super::SINCE;
-use crate::codemods::{
-    read_options, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
+use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::{Mapping, Node};
 use crate::syntax::value::Value;
-use serde::Deserialize;
 
 pub struct MissingTriggerInputs;
 
@@ -22,10 +18,6 @@ const CHECKED: &[(&str, &str)] = &[
     ("io.kestra.plugin.core.trigger.Schedule", "Schedule"),
     ("io.kestra.plugin.core.trigger.Webhook", "Webhook"),
 ];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -40,10 +32,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for MissingTriggerInputs {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

@@ -3,21 +3,13 @@
 //! without an alias, so the call fails at run time.
 
 use super::{calls, expressions, scalars, word_at, SINCE};
-use crate::codemods::{
-    read_options, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
+use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
 use crate::syntax::ast::{AstNode, Node};
-use serde::Deserialize;
 
 pub struct PebbleReadVersionArg;
 
 const NAME: &str = "pebble-read-version-arg";
 const FUNCTIONS: &[&str] = &["read", "fileURI"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -32,10 +24,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for PebbleReadVersionArg {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

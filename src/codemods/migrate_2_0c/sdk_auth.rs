@@ -4,14 +4,10 @@
 //! the namespace provides credentials.
 
 use super::{templated, SINCE};
-use crate::codemods::{
-    read_options, Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, ParsedOptions, Phase,
-    Safety,
-};
+use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::Node;
 use crate::syntax::value::Value;
-use serde::Deserialize;
 
 pub struct SdkAuth;
 
@@ -44,10 +40,6 @@ const ADVISORY_PREFIX: &str = "io.kestra.plugin.kestra.";
 /// Calls the API only to list child namespaces.
 const NAMESPACE_FILES: &str = "io.kestra.plugin.git.SyncNamespaceFiles";
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
-
 const DECLARATION: Declaration = Declaration {
     name: NAME,
     family: Family::Migrate20,
@@ -61,10 +53,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for SdkAuth {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {

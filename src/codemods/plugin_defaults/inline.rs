@@ -9,10 +9,9 @@
 //! whole flow into a finding that says why.
 
 use super::{default_path, section, Section};
-use crate::codemods::{read_options, Phase};
+use crate::codemods::Phase;
 use crate::codemods::{
-    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext,
-    ParsedOptions, Safety,
+    Applicability, Codemod, DataChange, Declaration, DefaultOn, Family, Fix, FlowContext, Safety,
 };
 use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
@@ -29,7 +28,6 @@ use crate::syntax::ast::{AstNode, Node};
 use crate::syntax::edit::Position;
 use crate::syntax::value::Value;
 use crate::syntax::SyntaxKind;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub struct InlinePluginDefaults;
@@ -38,10 +36,6 @@ const NAME: &str = "inline-plugin-defaults";
 
 /// Kestra 2.0 rejects flows that keep `pluginDefaults`.
 const DEFAULTS_REMOVED_IN: KestraVersion = KestraVersion::new(2, 0);
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {}
 
 const DECLARATION: Declaration = Declaration {
     name: NAME,
@@ -56,10 +50,6 @@ const DECLARATION: Declaration = Declaration {
 impl Codemod for InlinePluginDefaults {
     fn declaration(&self) -> &'static Declaration {
         &DECLARATION
-    }
-
-    fn parse_options(&self, options: &toml::Table) -> Result<ParsedOptions, String> {
-        read_options::<Options>(options).map(ParsedOptions::new)
     }
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
