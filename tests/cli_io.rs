@@ -281,3 +281,32 @@ fn text_that_is_not_utf8_yaml_is_an_error_not_skipped() {
         assert_eq!(std::fs::read(dir.path().join(name)).unwrap(), bytes);
     }
 }
+
+#[test]
+fn flows_written_in_parallel_share_the_folders_they_create() {
+    // Each flow's script goes below a `_files` folder neither finds on
+    // disk: the writes race to create it, and neither may fail for it.
+    let dir = repo();
+    for n in 0..8 {
+        let flow = scripted(&format!("w{n}")).replace("id: same", &format!("id: flow{n}"));
+        std::fs::write(dir.path().join(format!("f{n}.yaml")), flow).unwrap();
+    }
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(dir.path().join("_files"));
+        let out = kestra_fix(dir.path())
+            .args(["--select", "extract-inline-scripts", "-j", "4", "."])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
+        for n in 0..8 {
+            let script = dir.path().join(format!("_files/scripts/flow{n}/t.py"));
+            assert!(script.exists(), "{}", script.display());
+            std::fs::write(
+                dir.path().join(format!("f{n}.yaml")),
+                scripted(&format!("w{n}")).replace("id: same", &format!("id: flow{n}")),
+            )
+            .unwrap();
+        }
+    }
+}

@@ -142,8 +142,13 @@ fn create(file: &CreatedFile, flow_dir: &Path, undo: &mut Undo) -> std::io::Resu
         .map(Path::to_path_buf)
         .collect();
     for d in missing.into_iter().rev() {
-        std::fs::create_dir(&d)?;
-        undo.dirs.push(d);
+        match std::fs::create_dir(&d) {
+            Ok(()) => undo.dirs.push(d),
+            // Another flow's write, in parallel, made it first: it is that
+            // write's to remove, never this one's.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e),
+        }
     }
     let tmp = filled_temp(flow_dir, &file.contents)?;
     set_default_permissions(tmp.as_file())?;
