@@ -56,8 +56,13 @@ fn write_cases(dir: &Path) {
 }
 
 fn run(dir: &Path, select: &[&str]) -> RunResult {
+    run_with(dir, select, false)
+}
+
+fn run_with(dir: &Path, select: &[&str], dry_run: bool) -> RunResult {
     let options = RunOptions {
         paths: vec![dir.to_path_buf()],
+        dry_run,
         overrides: Overrides {
             select: Some(select.iter().map(|s| s.to_string()).collect()),
             unsafe_fixes: true,
@@ -104,23 +109,9 @@ fn combinations() -> Vec<Vec<&'static str>> {
     out
 }
 
-fn dry_run(dir: &Path, select: &[&str]) -> RunResult {
-    let options = RunOptions {
-        paths: vec![dir.to_path_buf()],
-        dry_run: true,
-        overrides: Overrides {
-            select: Some(select.iter().map(|s| s.to_string()).collect()),
-            unsafe_fixes: true,
-            ..Overrides::default()
-        },
-        ..RunOptions::default()
-    };
-    engine::run(&options, |_| {}, &|| {})
-}
-
 /// The files (relative to `dir`) a selection changes in a dry run.
 fn changed_by(dir: &Path, select: &[&str]) -> BTreeSet<PathBuf> {
-    let result = dry_run(dir, select);
+    let result = run_with(dir, select, true);
     assert_no_internal_errors(&result, &format!("{select:?} alone"));
     result
         .files
