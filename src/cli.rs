@@ -48,8 +48,13 @@ pub struct Cli {
     paths: Vec<PathBuf>,
 
     /// Write nothing; print the fixes as a patch that `git apply` accepts.
-    #[arg(long)]
+    #[arg(long, visible_alias = "diff")]
     dry_run: bool,
+
+    /// Exit with status 0 even when changes are pending or findings are
+    /// left (errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
 
     /// Run only these codemods (comma-separated names).
     #[arg(long, value_delimiter = ',', value_name = "NAMES", value_parser = config::parse_codemod_name)]
@@ -432,7 +437,10 @@ fn fix(cli: &Cli) -> u8 {
     if cli.warnings_as_errors && !warnings.is_empty() {
         return EXIT_ERROR;
     }
-    exit_code(&result, cli.dry_run)
+    match exit_code(&result, cli.dry_run) {
+        EXIT_PENDING if cli.exit_zero => EXIT_CLEAN,
+        code => code,
+    }
 }
 
 /// The findings report goes to `--output-file`, else stdout, except in a

@@ -1,0 +1,40 @@
+//! ruff's everyday flags: `--diff` (an alias of `--dry-run`) and
+//! `--exit-zero`.
+
+mod cli_common;
+use cli_common::*;
+
+const OLD: &str = "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.core.tasks.log.Log\n    message: hi\n";
+
+#[test]
+fn diff_is_dry_run_and_exit_zero_keeps_errors() {
+    let dir = repo();
+    std::fs::write(dir.path().join("f.yaml"), OLD).unwrap();
+    let out = kestra_fix(dir.path())
+        .args(["--diff", "f.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        patch.contains("+    type: io.kestra.plugin.core.log.Log"),
+        "{patch}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("f.yaml")).unwrap(),
+        OLD
+    );
+
+    let out = kestra_fix(dir.path())
+        .args(["--diff", "--exit-zero", "f.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "pending changes exit 0");
+
+    std::fs::write(dir.path().join("bad.yaml"), "id: [\n").unwrap();
+    let out = kestra_fix(dir.path())
+        .args(["--diff", "--exit-zero", "bad.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "errors still exit 2");
+}
