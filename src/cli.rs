@@ -158,6 +158,12 @@ enum Command {
     /// Manage plugin catalogs (which properties each plugin type has).
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print a shell completion script (e.g. `kestra-fix completions bash >
+    /// ~/.local/share/bash-completion/completions/kestra-fix`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +200,16 @@ pub fn run() -> ExitCode {
             ref schema,
             ref output,
         })) => catalog_import(schema, output.as_deref()),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "kestra-fix",
+                &mut std::io::stdout(),
+            );
+            EXIT_CLEAN
+        }
         None => fix(&cli),
     })
 }

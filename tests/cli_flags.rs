@@ -38,3 +38,34 @@ fn diff_is_dry_run_and_exit_zero_keeps_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "errors still exit 2");
 }
+
+#[test]
+fn completions_for_each_shell() {
+    let dir = repo();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = kestra_fix(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("kestra-fix"), "{shell}");
+        assert!(script.contains("dry-run"), "{shell}: flags are completed");
+    }
+    if let Ok(bash) = std::process::Command::new("bash").arg("--version").output() {
+        if bash.status.success() {
+            let out = kestra_fix(dir.path())
+                .args(["completions", "bash"])
+                .output()
+                .unwrap();
+            let path = dir.path().join("kestra-fix.bash");
+            std::fs::write(&path, out.stdout).unwrap();
+            let ok = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "the bash script parses");
+        }
+    }
+}
