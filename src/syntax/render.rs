@@ -680,7 +680,12 @@ mod tests {
         assert_eq!(fragment.data().unwrap(), data("x: 1\ny: {c: 2}"));
         let item = Fragment::Seq(vec![commented(Fragment::string("v"))]);
         assert_eq!(
-            block_entry(src, "k", &item, &Style::default()),
+            block_entry(src, "k", &item, &Style::default()).unwrap(),
+            "k:\n  # why\n  # really\n  - v # note"
+        );
+        // An item inserted on its own has no place for lines above it.
+        assert_eq!(
+            block_item(src, &commented(Fragment::string("v")), &Style::default()),
             Err(RenderError::Comments)
         );
         let item = Fragment::Seq(vec![Fragment::Commented {
@@ -696,6 +701,80 @@ mod tests {
             flow(src, &commented(Fragment::string("v"))),
             Err(RenderError::Comments)
         );
+    }
+
+    #[test]
+    fn documents_separate_sections_by_a_blank_line() {
+        let sections = vec![
+            vec![
+                ("id".to_string(), Fragment::string("a")),
+                ("namespace".into(), Fragment::string("n")),
+            ],
+            Vec::new(),
+            vec![(
+                "tasks".into(),
+                Fragment::Seq(vec![Fragment::Map(vec![(
+                    "id".into(),
+                    Fragment::string("t"),
+                )])]),
+            )],
+        ];
+        let text = document("", &sections, &Style::default()).unwrap();
+        assert_eq!(text, "id: a\nnamespace: n\n\ntasks:\n  - id: t\n");
+        assert_eq!(
+            data(&text),
+            data("{id: a, namespace: n, tasks: [{id: t}]}")
+        );
+        let crlf = Style {
+            line_ending: "\r\n",
+            ..Style::default()
+        };
+        assert_eq!(
+            document("", &sections, &crlf).unwrap(),
+            text.replace('\n', "\r\n")
+        );
+    }
+
+    #[test]
+    fn copied_members_keep_their_comments_and_layout() {
+        let src = "top: 1\n# about vars\nvars: # note\n  a: 1 # one\nlist:\n  # first\n  # item\n  -   id: x # why\n      n: 2\n  - plain # end\n  -\n    - nested\n";
+        let parsed = parse(src);
+        let root = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap();
+        let vars = root.get("vars").unwrap();
+        let Some(Node::Sequence(list)) = root.get_value("list") else {
+            panic!("a sequence")
+        };
+        let copy = |node: &SyntaxNode| copy_member(src, node).unwrap();
+        let items: Vec<Fragment> = list.items().map(|i| copy(i.syntax())).collect();
+        let sections = vec![
+            vec![("vars".to_string(), copy(vars.syntax()))],
+            vec![("list".to_string(), Fragment::Seq(items.clone()))],
+        ];
+        let text = document(src, &sections, &Style::default()).unwrap();
+        assert_eq!(
+            text,
+            "# about vars\nvars: # note\n  a: 1 # one\n\nlist:\n  # first\n  # item\n  -   id: x # why\n      n: 2\n  - plain # end\n  - - nested\n"
+        );
+        assert_eq!(
+            data(&text),
+            data("{vars: {a: 1}, list: [{id: x, n: 2}, plain, [nested]]}")
+        );
+        assert_eq!(Some(&Fragment::Seq(items).data().unwrap()), data(&text).get("list"));
+        // A comment between the dash and a block below it stays there.
+        let src = "- # note\n  id: y\n";
+        let parsed = parse(src);
+        let Some(Node::Sequence(seq)) = parsed.stream().first_document().unwrap().body() else {
+            panic!("a sequence")
+        };
+        let item = copy(seq.items().next().unwrap().syntax());
+        let text = block_entry(src, "k", &Fragment::Seq(vec![item]), &Style::default()).unwrap();
+        assert_eq!(text, "k:\n  - # note\n    id: y");
+        assert_eq!(data(&text), data("k: [{id: y}]"));
     }
 
     #[test]
