@@ -721,10 +721,7 @@ mod tests {
         ];
         let text = document("", &sections, &Style::default()).unwrap();
         assert_eq!(text, "id: a\nnamespace: n\n\ntasks:\n  - id: t\n");
-        assert_eq!(
-            data(&text),
-            data("{id: a, namespace: n, tasks: [{id: t}]}")
-        );
+        assert_eq!(data(&text), data("{id: a, namespace: n, tasks: [{id: t}]}"));
         let crlf = Style {
             line_ending: "\r\n",
             ..Style::default()
@@ -764,7 +761,10 @@ mod tests {
             data(&text),
             data("{vars: {a: 1}, list: [{id: x, n: 2}, plain, [nested]]}")
         );
-        assert_eq!(Some(&Fragment::Seq(items).data().unwrap()), data(&text).get("list"));
+        assert_eq!(
+            Some(&Fragment::Seq(items).data().unwrap()),
+            data(&text).get("list")
+        );
         // A comment between the dash and a block below it stays there.
         let src = "- # note\n  id: y\n";
         let parsed = parse(src);

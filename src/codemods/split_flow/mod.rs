@@ -338,8 +338,12 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
             tasks: scratch_items[r.clone()].iter().collect(),
             exports: &plan.exports[g],
         };
-        let contents = render::child(&child, &scratch, &style)
-            .map_err(|e| refuse(format!("internal: child flow {} cannot be written: {e}", g + 1)))?;
+        let contents = render::child(&child, &scratch, &style).map_err(|e| {
+            refuse(format!(
+                "internal: child flow {} cannot be written: {e}",
+                g + 1
+            ))
+        })?;
         check_child(&contents)
             .map_err(|e| refuse(format!("internal: child flow {} {e}", g + 1)))?;
         new_files.push(NewFile {

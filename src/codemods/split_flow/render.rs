@@ -96,8 +96,16 @@ pub fn child(c: &Child, src: &str, style: &Style) -> Result<String, RenderError>
     ];
     let mut sections = vec![head];
     if !c.inputs.is_empty() || !c.imports.is_empty() {
-        let mut items = c.inputs.iter().map(|n| copy(n)).collect::<Result<Vec<_>, _>>()?;
-        items.extend(c.imports.iter().map(|name| Fragment::Map(declaration(name))));
+        let mut items = c
+            .inputs
+            .iter()
+            .map(|n| copy(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        items.extend(
+            c.imports
+                .iter()
+                .map(|name| Fragment::Map(declaration(name))),
+        );
         sections.push(vec![("inputs".into(), Fragment::Seq(items))]);
     }
     for node in &c.copied {
