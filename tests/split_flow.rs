@@ -260,3 +260,24 @@ fn an_existing_different_child_file_is_a_conflict() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     assert!(!dir.path().join("big_part_1.yaml").exists());
 }
+
+#[test]
+fn children_carry_the_comments_of_what_they_copy() {
+    // Sections after `tasks`, whose rewritten expressions move every later
+    // offset: children copy them from the rewritten text.
+    let text = "id: c\nnamespace: company.team\ntasks:\n  - id: t1\n    type: io.kestra.plugin.core.debug.Return\n    format: \"{{ vars.env }}\"\n  # the second\n  -   id: t2\n      type: io.kestra.plugin.core.log.Log\n      message: two # inline\n  - id: t3\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ outputs.t1.value }} {{ inputs.day }}\"\n\ninputs:\n  # which day\n  - id: day\n    type: STRING\n    defaults: monday\n\n# shared\nvariables: # per env\n  env: prod\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.yaml");
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(split_and_check(&path, &settings(Some(2))), 2);
+    let part =
+        |n: usize| std::fs::read_to_string(dir.path().join(format!("c_part_{n}.yaml"))).unwrap();
+    assert_eq!(
+        part(1),
+        "id: c_part_1\nnamespace: company.team\ndescription: \"Part 1 of 2 of flow c, split by kestra-fix split-flow\"\n\n# shared\nvariables: # per env\n  env: prod\n\ntasks:\n  - id: t1\n    type: io.kestra.plugin.core.debug.Return\n    format: \"{{ vars.env }}\"\n  # the second\n  -   id: t2\n      type: io.kestra.plugin.core.log.Log\n      message: two # inline\n\noutputs:\n  - id: t1_value\n    type: STRING\n    value: \"{{ outputs.t1.value }}\"\n"
+    );
+    assert_eq!(
+        part(2),
+        "id: c_part_2\nnamespace: company.team\ndescription: \"Part 2 of 2 of flow c, split by kestra-fix split-flow\"\n\ninputs:\n  # which day\n  - id: day\n    type: STRING\n    defaults: monday\n  - id: t1_value\n    type: STRING\n\ntasks:\n  - id: t3\n    type: io.kestra.plugin.core.log.Log\n    message: \"{{ inputs.t1_value }} {{ inputs.day }}\"\n"
+    );
+}

@@ -7,7 +7,8 @@
 //! the insertion helpers of [`super::edit`] re-indent it to its place and
 //! convert line breaks to the file's.
 
-use super::ast::Node;
+use super::ast::{AstNode, Entry, Item, Node};
+use super::edit::block_lines;
 use super::emit;
 use super::kind::{SyntaxKind, SyntaxNode};
 use super::style::{column, Style};
@@ -31,8 +32,9 @@ pub enum Fragment {
     /// The value of a block mapping entry with the comments that belong to
     /// the entry (an entry moved with its comments): lines written above
     /// its key (`# why`) and one at the end of its key line (`# note`). A
-    /// block sequence item takes the one at the end of its line when it
-    /// fits on that line. Elsewhere comments cannot be placed: refused.
+    /// block sequence item takes its lines above its dash and the one at
+    /// the end of its first line. Elsewhere comments cannot be placed:
+    /// refused.
     Commented {
         above: Vec<String>,
         trailing: Option<String>,
@@ -106,6 +108,71 @@ pub fn block_entry(
     let mut out = String::new();
     write_entry(&mut out, src, key, value, 0, style)?;
     Ok(out)
+}
+
+/// A whole document holding one block mapping: the entries of `sections`
+/// in order, a blank line between two sections, the style's line breaks
+/// and a final one.
+pub fn document(
+    src: &str,
+    sections: &[Vec<(String, Fragment)>],
+    style: &Style,
+) -> Result<String, RenderError> {
+    let mut out = String::new();
+    for (i, section) in sections.iter().filter(|s| !s.is_empty()).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (key, value) in section {
+            write_entry(&mut out, src, key, value, 0, style)?;
+            out.push('\n');
+        }
+    }
+    Ok(if style.line_ending == "\n" {
+        out
+    } else {
+        out.replace('\n', style.line_ending)
+    })
+}
+
+/// A member of a block collection of `src` (a mapping entry or a sequence
+/// item) as a fragment to write elsewhere: its value copied with the
+/// comments inside it, the comment lines directly above the member at its
+/// column, and the comment at the end of its first line that the value
+/// does not hold (`key: # note`). `None` for a member without a value.
+pub fn copy_member(src: &str, member: &SyntaxNode) -> Option<Fragment> {
+    let value = match member.kind() {
+        SyntaxKind::BLOCK_MAP_ENTRY => Entry::cast(member.clone())?.value()?,
+        SyntaxKind::BLOCK_SEQ_ENTRY => Item::cast(member.clone())?.value()?,
+        _ => return None,
+    };
+    let start = usize::from(member.text_range().start());
+    let above: Vec<String> = block_lines(src, member)
+        .map(|lines| {
+            src[usize::from(lines.start())..start]
+                .lines()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let line_end = start + src[start..].find(['\n', '\r']).unwrap_or(src.len() - start);
+    let held = value.full_range();
+    let trailing = std::iter::successors(member.first_token(), |t| t.next_token())
+        .take_while(|t| usize::from(t.text_range().start()) < line_end)
+        .find(|t| t.kind() == SyntaxKind::COMMENT && !held.contains_range(t.text_range()))
+        .map(|t| t.text().to_string());
+    let value = Fragment::Copy(value);
+    Some(if above.is_empty() && trailing.is_none() {
+        value
+    } else {
+        Fragment::Commented {
+            above,
+            trailing,
+            value: Box::new(value),
+        }
+    })
 }
 
 /// One sequence item's value (without its `- `) in block style at column 0,
@@ -313,13 +380,52 @@ fn write_seq(
     for item in items {
         out.push('\n');
         out.push_str(&" ".repeat(col));
-        out.push_str("- ");
-        write_item_body(out, src, item, col + 2, style)?;
+        let (above, trailing, value) = comments_of(item);
+        // A block sequence item's own comment lines go above its dash.
+        for comment in above {
+            out.push_str(comment);
+            out.push('\n');
+            out.push_str(&" ".repeat(col));
+        }
+        let blanks = blanks_after_dash(src, value).unwrap_or(1);
+        out.push('-');
+        out.push_str(&" ".repeat(blanks));
+        write_item_value(out, src, value, trailing, col + 1 + blanks, style)?;
     }
     Ok(())
 }
 
-/// An item's value written right after its `- `, at column `col`.
+/// The blanks after the dash of a copied sequence item (`-   id: a`),
+/// which its copy keeps: a copied item keeps its own layout.
+fn blanks_after_dash(src: &str, value: &Fragment) -> Option<usize> {
+    let Fragment::Copy(node) = value else {
+        return None;
+    };
+    let item = node.syntax().parent()?;
+    if item.kind() != SyntaxKind::BLOCK_SEQ_ENTRY {
+        return None;
+    }
+    let dash = usize::from(item.text_range().start());
+    let start = usize::from(node.full_range().start());
+    let between = src.get(dash + 1..start)?;
+    (!between.is_empty() && between.bytes().all(|b| b == b' ')).then_some(between.len())
+}
+
+/// A fragment's comments (lines above, end of line) and the value they
+/// go with.
+fn comments_of(value: &Fragment) -> (&[String], Option<&str>, &Fragment) {
+    match value {
+        Fragment::Commented {
+            above,
+            trailing,
+            value,
+        } => (above, trailing.as_deref(), value),
+        value => (&[], None, value),
+    }
+}
+
+/// An item's value written right after its `- `, at column `col`. Comment
+/// lines above it have no place here (they go above the dash).
 fn write_item_body(
     out: &mut String,
     src: &str,
@@ -327,28 +433,40 @@ fn write_item_body(
     col: usize,
     style: &Style,
 ) -> Result<(), RenderError> {
-    // An item's own comment goes at the end of its line.
-    if let Fragment::Commented {
-        above,
-        trailing,
-        value,
-    } = value
-    {
-        let Shape::Inline(text) = shape(src, value, col)? else {
-            return Err(RenderError::Comments);
-        };
-        if !above.is_empty() {
-            return Err(RenderError::Comments);
-        }
-        out.push_str(&text);
-        if let Some(comment) = trailing {
+    let (above, trailing, value) = comments_of(value);
+    if !above.is_empty() {
+        return Err(RenderError::Comments);
+    }
+    write_item_value(out, src, value, trailing, col, style)
+}
+
+/// [`write_item_body`] for a value without comments of its own, with the
+/// comment at the end of the item's first line: after the value when it
+/// fits on the dash's line, else alone on that line, the block below it.
+fn write_item_value(
+    out: &mut String,
+    src: &str,
+    value: &Fragment,
+    trailing: Option<&str>,
+    col: usize,
+    style: &Style,
+) -> Result<(), RenderError> {
+    let shape = shape(src, value, col)?;
+    if let Shape::Inline(text) = &shape {
+        out.push_str(text);
+    }
+    if let Some(comment) = trailing {
+        if !matches!(shape, Shape::Inline(_)) {
+            out.push_str(comment);
+            out.push('\n');
+            out.push_str(&" ".repeat(col));
+        } else {
             out.push(' ');
             out.push_str(comment);
         }
-        return Ok(());
     }
-    match shape(src, value, col)? {
-        Shape::Inline(text) => out.push_str(&text),
+    match shape {
+        Shape::Inline(_) => {}
         // A mapping item starts on the dash's line (`- id: a`).
         Shape::Map(entries) => {
             for (i, (key, v)) in entries.iter().enumerate() {
@@ -562,7 +680,12 @@ mod tests {
         assert_eq!(fragment.data().unwrap(), data("x: 1\ny: {c: 2}"));
         let item = Fragment::Seq(vec![commented(Fragment::string("v"))]);
         assert_eq!(
-            block_entry(src, "k", &item, &Style::default()),
+            block_entry(src, "k", &item, &Style::default()).unwrap(),
+            "k:\n  # why\n  # really\n  - v # note"
+        );
+        // An item inserted on its own has no place for lines above it.
+        assert_eq!(
+            block_item(src, &commented(Fragment::string("v")), &Style::default()),
             Err(RenderError::Comments)
         );
         let item = Fragment::Seq(vec![Fragment::Commented {
@@ -578,6 +701,80 @@ mod tests {
             flow(src, &commented(Fragment::string("v"))),
             Err(RenderError::Comments)
         );
+    }
+
+    #[test]
+    fn documents_separate_sections_by_a_blank_line() {
+        let sections = vec![
+            vec![
+                ("id".to_string(), Fragment::string("a")),
+                ("namespace".into(), Fragment::string("n")),
+            ],
+            Vec::new(),
+            vec![(
+                "tasks".into(),
+                Fragment::Seq(vec![Fragment::Map(vec![(
+                    "id".into(),
+                    Fragment::string("t"),
+                )])]),
+            )],
+        ];
+        let text = document("", &sections, &Style::default()).unwrap();
+        assert_eq!(text, "id: a\nnamespace: n\n\ntasks:\n  - id: t\n");
+        assert_eq!(data(&text), data("{id: a, namespace: n, tasks: [{id: t}]}"));
+        let crlf = Style {
+            line_ending: "\r\n",
+            ..Style::default()
+        };
+        assert_eq!(
+            document("", &sections, &crlf).unwrap(),
+            text.replace('\n', "\r\n")
+        );
+    }
+
+    #[test]
+    fn copied_members_keep_their_comments_and_layout() {
+        let src = "top: 1\n# about vars\nvars: # note\n  a: 1 # one\nlist:\n  # first\n  # item\n  -   id: x # why\n      n: 2\n  - plain # end\n  -\n    - nested\n";
+        let parsed = parse(src);
+        let root = parsed
+            .stream()
+            .first_document()
+            .unwrap()
+            .body_mapping()
+            .unwrap();
+        let vars = root.get("vars").unwrap();
+        let Some(Node::Sequence(list)) = root.get_value("list") else {
+            panic!("a sequence")
+        };
+        let copy = |node: &SyntaxNode| copy_member(src, node).unwrap();
+        let items: Vec<Fragment> = list.items().map(|i| copy(i.syntax())).collect();
+        let sections = vec![
+            vec![("vars".to_string(), copy(vars.syntax()))],
+            vec![("list".to_string(), Fragment::Seq(items.clone()))],
+        ];
+        let text = document(src, &sections, &Style::default()).unwrap();
+        assert_eq!(
+            text,
+            "# about vars\nvars: # note\n  a: 1 # one\n\nlist:\n  # first\n  # item\n  -   id: x # why\n      n: 2\n  - plain # end\n  - - nested\n"
+        );
+        assert_eq!(
+            data(&text),
+            data("{vars: {a: 1}, list: [{id: x, n: 2}, plain, [nested]]}")
+        );
+        assert_eq!(
+            Some(&Fragment::Seq(items).data().unwrap()),
+            data(&text).get("list")
+        );
+        // A comment between the dash and a block below it stays there.
+        let src = "- # note\n  id: y\n";
+        let parsed = parse(src);
+        let Some(Node::Sequence(seq)) = parsed.stream().first_document().unwrap().body() else {
+            panic!("a sequence")
+        };
+        let item = copy(seq.items().next().unwrap().syntax());
+        let text = block_entry(src, "k", &Fragment::Seq(vec![item]), &Style::default()).unwrap();
+        assert_eq!(text, "k:\n  - # note\n    id: y");
+        assert_eq!(data(&text), data("k: [{id: y}]"));
     }
 
     #[test]

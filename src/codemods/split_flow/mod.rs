@@ -189,17 +189,7 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         }
     }
 
-    // The parent's inputs, by id.
-    let mut input_items: BTreeMap<String, (SyntaxNode, Mapping)> = BTreeMap::new();
-    if let Some(seq) = flow.inputs() {
-        for item in seq.items() {
-            if let Some(Node::Mapping(m)) = item.value() {
-                if let Some(iid) = m.get_str("id") {
-                    input_items.insert(iid, (item.syntax().clone(), m));
-                }
-            }
-        }
-    }
+    let input_items = inputs_by_id(flow);
     let input_ids: BTreeSet<String> = input_items.keys().cloned().collect();
 
     let mut w = Wiring::new(&tasks.owner, &group_of, &input_ids, &calls, n);
@@ -313,11 +303,16 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         ));
     }
 
+    // Children copy from the rewritten text, which differs from the
+    // parent's only in rewritten task expressions: a copied section needing
+    // a rewrite was refused.
     let style = ctx.style().clone();
-    let variables = root.get("variables").map(|e| e.syntax().clone());
+    let scratch_root = scratch_flow.root();
+    let scratch_inputs = inputs_by_id(&scratch_flow);
+    let variables = scratch_root.get("variables").map(|e| e.syntax().clone());
     let defaults: Vec<SyntaxNode> = defaults_keys
         .iter()
-        .filter_map(|k| root.get(k))
+        .filter_map(|k| scratch_root.get(k))
         .map(|e| e.syntax().clone())
         .collect();
     let mut new_files = Vec::new();
@@ -337,13 +332,18 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
             parent_id: id.clone(),
             part: g + 1,
             parts: n,
-            inputs: inputs.iter().map(|i| &input_items[*i].0).collect(),
+            inputs: inputs.iter().map(|i| &scratch_inputs[*i].0).collect(),
             imports: imports.clone(),
             copied,
             tasks: scratch_items[r.clone()].iter().collect(),
             exports: &plan.exports[g],
         };
-        let contents = render::child(&child, ctx.text, &scratch, &style);
+        let contents = render::child(&child, &scratch, &style).map_err(|e| {
+            refuse(format!(
+                "internal: child flow {} cannot be written: {e}",
+                g + 1
+            ))
+        })?;
         check_child(&contents)
             .map_err(|e| refuse(format!("internal: child flow {} {e}", g + 1)))?;
         new_files.push(NewFile {
@@ -390,6 +390,21 @@ fn split(ctx: &FlowContext, max: usize, range: TextRange) -> Result<Fix, Refusal
         fix = fix.with_new_file(f);
     }
     Ok(fix)
+}
+
+/// A flow's inputs by id.
+fn inputs_by_id(flow: &crate::kestra::flow::Flow) -> BTreeMap<String, (SyntaxNode, Mapping)> {
+    let mut items = BTreeMap::new();
+    if let Some(seq) = flow.inputs() {
+        for item in seq.items() {
+            if let Some(Node::Mapping(m)) = item.value() {
+                if let Some(iid) = m.get_str("id") {
+                    items.insert(iid, (item.syntax().clone(), m));
+                }
+            }
+        }
+    }
+    items
 }
 
 /// A child must parse with both parsers and be a flow.

@@ -2,43 +2,13 @@
 //! parent file's own style.
 
 use super::wiring::{output_expr, Export};
-use crate::syntax::edit::{block_lines, node_text_at};
-use crate::syntax::emit::string_scalar;
-use crate::syntax::render::Fragment;
+use crate::syntax::ast::{AstNode, Entry};
+use crate::syntax::render::{copy_member, document, Fragment, RenderError};
 use crate::syntax::value::{ScalarStyle, Value};
 use crate::syntax::{Style, SyntaxNode};
 use std::collections::BTreeMap;
 
 pub const SUBFLOW: &str = "io.kestra.plugin.core.flow.Subflow";
-
-fn quoted(s: &str) -> String {
-    string_scalar(s, ScalarStyle::DoubleQuoted, false)
-}
-
-fn plain(s: &str) -> String {
-    string_scalar(s, ScalarStyle::Plain, false)
-}
-
-/// The comment lines attached above `node` and its text, written as a
-/// member starting at column `col` (lines joined by `\n`, no final break).
-pub fn member_text(text: &str, node: &SyntaxNode, col: usize) -> String {
-    let start = usize::from(node.text_range().start());
-    let mut out = " ".repeat(col);
-    if let Some(lines) = block_lines(text, node) {
-        let above = &text[usize::from(lines.start())..start];
-        for line in above.lines() {
-            let c = line.trim();
-            if !c.is_empty() {
-                out.push_str(c);
-                out.push('\n');
-                out.push_str(&" ".repeat(col));
-            }
-        }
-    }
-    let body = node_text_at(text, node, col).replace("\r\n", "\n");
-    out.push_str(&body);
-    out
-}
 
 /// One Subflow call of the new parent.
 pub struct Call {
@@ -80,7 +50,8 @@ fn expression(text: &str) -> Fragment {
     Fragment::Styled(Value::String(text.into()), ScalarStyle::DoubleQuoted)
 }
 
-/// What goes into one child flow file.
+/// What goes into one child flow file. Every node is of the rewritten
+/// text the child is rendered from.
 pub struct Child<'a> {
     pub id: String,
     pub namespace: String,
@@ -93,60 +64,70 @@ pub struct Child<'a> {
     pub imports: Vec<String>,
     /// Top-level entries copied as they are (`variables`, `pluginDefaults`).
     pub copied: Vec<&'a SyntaxNode>,
-    /// The moved tasks' items (in the rewritten text).
+    /// The moved tasks' items.
     pub tasks: Vec<&'a SyntaxNode>,
     pub exports: &'a [Export],
 }
 
-/// The child flow's text, `eol` line breaks, final newline.
-pub fn child(c: &Child, parent_text: &str, scratch: &str, style: &Style) -> String {
-    let pad = " ".repeat(style.seq_indent);
-    let col = style.seq_indent;
-    let mut out = String::new();
-    out.push_str(&format!("id: {}\n", plain(&c.id)));
-    out.push_str(&format!("namespace: {}\n", plain(&c.namespace)));
-    out.push_str(&format!(
-        "description: {}\n",
-        quoted(&format!(
-            "Part {} of {} of flow {}, split by kestra-fix split-flow",
-            c.part, c.parts, c.parent_id
-        ))
-    ));
+/// The child flow's text in `style`, rendered from `src` (the rewritten
+/// parent text holding every node of `c`).
+pub fn child(c: &Child, src: &str, style: &Style) -> Result<String, RenderError> {
+    let copy = |node: &SyntaxNode| copy_member(src, node).ok_or(RenderError::Detached);
+    // A STRING input or output named `name`.
+    let declaration = |name: &str| {
+        vec![
+            ("id".to_string(), Fragment::string(name)),
+            ("type".into(), Fragment::string("STRING")),
+        ]
+    };
+    let head = vec![
+        ("id".to_string(), Fragment::string(c.id.clone())),
+        ("namespace".into(), Fragment::string(c.namespace.clone())),
+        (
+            "description".into(),
+            Fragment::Styled(
+                Value::String(format!(
+                    "Part {} of {} of flow {}, split by kestra-fix split-flow",
+                    c.part, c.parts, c.parent_id
+                )),
+                ScalarStyle::DoubleQuoted,
+            ),
+        ),
+    ];
+    let mut sections = vec![head];
     if !c.inputs.is_empty() || !c.imports.is_empty() {
-        out.push_str("\ninputs:\n");
-        for node in &c.inputs {
-            out.push_str(&member_text(parent_text, node, col));
-            out.push('\n');
-        }
-        for name in &c.imports {
-            out.push_str(&format!(
-                "{pad}- id: {}\n{pad}  type: STRING\n",
-                plain(name)
-            ));
-        }
+        let mut items = c
+            .inputs
+            .iter()
+            .map(|n| copy(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        items.extend(
+            c.imports
+                .iter()
+                .map(|name| Fragment::Map(declaration(name))),
+        );
+        sections.push(vec![("inputs".into(), Fragment::Seq(items))]);
     }
     for node in &c.copied {
-        out.push('\n');
-        out.push_str(&member_text(parent_text, node, 0));
-        out.push('\n');
+        let key = Entry::cast((*node).clone())
+            .and_then(|e| e.key_text())
+            .ok_or(RenderError::Detached)?;
+        sections.push(vec![(key, copy(node)?)]);
     }
-    out.push_str("\ntasks:\n");
-    for node in &c.tasks {
-        out.push_str(&member_text(scratch, node, col));
-        out.push('\n');
-    }
+    let tasks = c.tasks.iter().map(|n| copy(n)).collect::<Result<_, _>>()?;
+    sections.push(vec![("tasks".into(), Fragment::Seq(tasks))]);
     if !c.exports.is_empty() {
-        out.push_str("\noutputs:\n");
-        for e in c.exports {
-            out.push_str(&format!(
-                "{pad}- id: {}\n{pad}  type: STRING\n{pad}  value: {}\n",
-                plain(&e.name),
-                quoted(&format!("{{{{ {} }}}}", output_expr(&e.task, &e.path)))
-            ));
-        }
+        let outputs = c
+            .exports
+            .iter()
+            .map(|e| {
+                let mut entries = declaration(&e.name);
+                let value = format!("{{{{ {} }}}}", output_expr(&e.task, &e.path));
+                entries.push(("value".into(), expression(&value)));
+                Fragment::Map(entries)
+            })
+            .collect();
+        sections.push(vec![("outputs".into(), Fragment::Seq(outputs))]);
     }
-    if style.line_ending == "\r\n" {
-        out = out.replace('\n', "\r\n");
-    }
-    out
+    document(src, &sections, style)
 }
