@@ -153,12 +153,13 @@ fn statistics_count_per_codemod_and_readiness_per_flow() {
         table,
         [
             "FINDINGS   FIXABLE  CODEMOD",
+            "       2         1  foreach-to-loop",
             "       2         2  migrate-renamed-types",
             "       2         0  removed-types",
             "       1         1  legacy-script-runner",
             "       1         0  unknown-properties",
             "       1         1  worker-group-to-selector",
-            "       7         4  total",
+            "       9         5  total",
             "2.0 readiness: 1 flow ready, 1 needs fixes, 1 needs manual work",
         ],
         "{stderr}"

@@ -5,6 +5,7 @@
 
 mod extract_inline_scripts;
 mod fetch_to_store;
+mod foreach_to_loop;
 mod migrate_2_0;
 mod migrate_2_0b;
 mod migrate_2_0c;
@@ -350,6 +351,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::WorkerGroupToSelector,
     &migrate_2_0b::EeGitClone,
     &migrate_2_0b::StateStoreToKv,
+    &foreach_to_loop::ForeachToLoop,
     &unknown_properties::UnknownProperties,
     &removed_types::RemovedTypes,
     &pebble_json_functions::PebbleJsonFunctions,
