@@ -702,15 +702,7 @@ fn finish(
 ) -> Fix {
     match planned {
         Ok(()) => editor.into_fix(range, message, applicability),
-        Err(refusal) => {
-            let why = match refusal {
-                Refusal::Anchored { .. } => {
-                    "it sits under a YAML anchor, so its aliases would change too".to_string()
-                }
-                other => other.to_string(),
-            };
-            Fix::display_only(range, format!("{message}; change it by hand: {why}"))
-        }
+        Err(refusal) => Fix::refused(range, message, Refusal::by_hand("change", refusal)),
     }
 }
 

@@ -66,12 +66,28 @@ pub enum Refusal {
         target: &'static str,
         advice: &'static str,
     },
+    /// A type replacement whose new type cannot express the instance.
+    #[error("not renamed: {why}")]
+    NotReplaceable { why: String },
     /// The long tail: a reason one codemod alone gives.
     #[error("{why}")]
     Unsupported { why: String },
 }
 
 impl Refusal {
+    /// A reason only one codemod gives.
+    pub fn unsupported(why: impl Into<String>) -> Self {
+        Refusal::Unsupported { why: why.into() }
+    }
+
+    /// An editor refusal, left to a person with `action` ("change").
+    pub fn by_hand(action: &'static str, why: Refusal) -> Self {
+        Refusal::ByHand {
+            action,
+            why: Box::new(why),
+        }
+    }
+
     /// A short stable name, for JSON reports and tests.
     pub fn code(&self) -> &'static str {
         match self {
@@ -93,6 +109,7 @@ impl Refusal {
             Refusal::ConflictingKey { .. } => "conflicting-key",
             Refusal::DefaultsChange { .. } => "defaults-change",
             Refusal::NoEquivalent { .. } => "no-equivalent",
+            Refusal::NotReplaceable { .. } => "not-replaceable",
             Refusal::Unsupported { .. } => "unsupported",
         }
     }
@@ -206,6 +223,7 @@ mod tests {
                 },
                 "no-equivalent",
             ),
+            (Refusal::NotReplaceable { why: s() }, "not-replaceable"),
             (Refusal::Unsupported { why: s() }, "unsupported"),
         ];
         for (refusal, code) in cases {
