@@ -135,7 +135,9 @@ pub(crate) fn rename_types<'t>(
                     fixes.push(Fix::refused(
                         inst.type_range(),
                         title,
-                        Refusal::NotReplaceable { why: why.to_string() },
+                        Refusal::NotReplaceable {
+                            why: why.to_string(),
+                        },
                     ));
                     continue;
                 }
