@@ -50,7 +50,11 @@ fn refused_findings_carry_their_refusal_code() {
             .output()
             .unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let found = doc.pointer(findings).and_then(Value::as_array).unwrap().clone();
+        let found = doc
+            .pointer(findings)
+            .and_then(Value::as_array)
+            .unwrap()
+            .clone();
         found
     };
     let json = refusal_of("json", "/findings");
