@@ -29,8 +29,47 @@ fn json_report_is_one_versioned_document() {
     assert_eq!(f["codemod"], "migrate-renamed-types");
     assert_eq!(f["applicability"], "safe");
     assert_eq!(f["fixed"], true);
+    assert_eq!(f["refusal"], Value::Null);
     assert_eq!(doc["errors"].as_array().unwrap().len(), 0);
     assert_eq!(doc["changed_files"][0], "f.yaml");
+}
+
+/// A finding a codemod leaves to a person names its reason's code, in the
+/// JSON report and in SARIF result properties.
+#[test]
+fn refused_findings_carry_their_refusal_code() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("f.yaml"),
+        "id: f\nnamespace: n\ntaskDefaults: []\npluginDefaults: []\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n",
+    )
+    .unwrap();
+    let refusal_of = |format: &str, findings: &str| {
+        let out = kestra_fix(dir.path())
+            .args(["--output-format", format])
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = doc
+            .pointer(findings)
+            .and_then(Value::as_array)
+            .unwrap()
+            .clone();
+        found
+    };
+    let json = refusal_of("json", "/findings");
+    let f = json
+        .iter()
+        .find(|f| f["codemod"] == "migrate-renamed-types")
+        .expect("a finding for both defaults keys");
+    assert_eq!(f["applicability"], "display-only");
+    assert_eq!(f["refusal"], "conflicting-key");
+    let sarif = refusal_of("sarif", "/runs/0/results");
+    let r = sarif
+        .iter()
+        .find(|r| r["ruleId"] == "migrate-renamed-types")
+        .unwrap();
+    assert_eq!(r["properties"]["refusal"], "conflicting-key");
 }
 
 #[test]

@@ -423,13 +423,10 @@ impl Judge<'_> {
             Err(key) => {
                 let entry = inst.mapping.get(key);
                 let range = entry.map_or(inst.type_range(), |e| e.syntax().text_range());
-                return Some(Fix::display_only(
-                    range,
-                    format!(
+                return Some(Fix::refused(range, "", Refusal::unsupported(format!(
                         "{}`{key}` is not `true` or `false`, so the fetch mode cannot be told; set it by hand",
                         self.who(inst)
-                    ),
-                ));
+                    ))));
             }
         };
         let modern = self.ctx.target_version >= FETCH_TYPE_SINCE;
@@ -532,14 +529,11 @@ impl Judge<'_> {
             ),
         };
         if planned.is_ok() && self.mode_after(inst, &editor).as_ref() != Some(before) {
-            return Fix::display_only(
-                range,
-                format!(
+            return Fix::refused(range, "", Refusal::unsupported(format!(
                     "{}{written} {is} deprecated since Kestra 0.19, but a flow `pluginDefaults` entry for this type also sets the fetch mode: without {} the query would no longer run as `{before}`; set `fetchType` by hand",
                     self.who(inst),
                     if is == "is" { "it" } else { "them" },
-                ),
-            );
+                )));
         }
         finish(editor, planned, range, message, Applicability::Safe)
     }
@@ -589,13 +583,10 @@ impl Judge<'_> {
             Err(_) => String::new(),
         };
         if planned.is_ok() && self.mode_after(inst, &editor) != Some(Mode::Store) {
-            return Some(Fix::display_only(
-                range,
-                format!(
+            return Some(Fix::refused(range, "", Refusal::unsupported(format!(
                     "{}loads every row into the execution context, but a flow `pluginDefaults` entry for this type sets a fetch boolean that overrides {spelled}: change the default or the task by hand",
                     self.who(inst)
-                ),
-            ));
+                ))));
         }
         let changed = self.changed_reads(inst, qt);
         let head = format!(
@@ -702,15 +693,7 @@ fn finish(
 ) -> Fix {
     match planned {
         Ok(()) => editor.into_fix(range, message, applicability),
-        Err(refusal) => {
-            let why = match refusal {
-                Refusal::Anchored { .. } => {
-                    "it sits under a YAML anchor, so its aliases would change too".to_string()
-                }
-                other => other.to_string(),
-            };
-            Fix::display_only(range, format!("{message}; change it by hand: {why}"))
-        }
+        Err(refusal) => Fix::refused(range, message, Refusal::by_hand("change", refusal)),
     }
 }
 

@@ -132,9 +132,12 @@ pub(crate) fn rename_types<'t>(
                 Verdict::Safe => None,
                 Verdict::Unsafe(why) => Some(why),
                 Verdict::Refuse(why) => {
-                    fixes.push(Fix::display_only(
+                    fixes.push(Fix::refused(
                         inst.type_range(),
-                        format!("{title}; not renamed: {why}"),
+                        title,
+                        Refusal::NotReplaceable {
+                            why: why.to_string(),
+                        },
                     ));
                     continue;
                 }
@@ -149,9 +152,10 @@ pub(crate) fn rename_types<'t>(
                 unsafe_reason,
             }),
             Ok(None) => {}
-            Err(why) => fixes.push(Fix::display_only(
+            Err(why) => fixes.push(Fix::refused(
                 inst.type_range(),
-                format!("{title}; rename it by hand: {why}"),
+                title,
+                Refusal::by_hand("rename", why),
             )),
         }
     }
@@ -284,11 +288,15 @@ fn rename_task_defaults(ctx: &FlowContext) -> Option<Fix> {
     Some(
         match editor.rename_key(&DataPath::root(), "taskDefaults", "pluginDefaults") {
             Ok(()) => editor.into_fix(range, message, Applicability::Safe),
-            Err(Refusal::KeyExists { .. }) => Fix::display_only(
+            Err(Refusal::KeyExists { key, .. }) => Fix::refused(
                 range,
-                format!("{message}, and both are set: merge them by hand"),
+                message,
+                Refusal::ConflictingKey {
+                    key,
+                    action: "merge them",
+                },
             ),
-            Err(why) => Fix::display_only(range, format!("{message}; rename it by hand: {why}")),
+            Err(why) => Fix::refused(range, message, Refusal::by_hand("rename", why)),
         },
     )
 }

@@ -10,6 +10,7 @@
 //! them. Each name is replaced in place in the scalar's own quoting.
 
 use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::path::DataPath;
 use crate::kestra::pebble::{self, walk, ExprKind, Node as Tag, TagSpan, Tok};
 use crate::syntax::ast::{AstNode, Node, Scalar};
@@ -132,7 +133,7 @@ fn fix(ctx: &FlowContext, path: &DataPath, scalar: &Scalar) -> Option<Fix> {
     let mut editor = ctx.editor();
     Some(match editor.replace_in_scalar(path, &parts) {
         Ok(()) => editor.into_fix(range, message, Applicability::Safe),
-        Err(why) => Fix::display_only(range, format!("{message}; rename it by hand: {why}")),
+        Err(why) => Fix::refused(range, message, Refusal::by_hand("rename", why)),
     })
 }
 

@@ -9,6 +9,7 @@
 //! in earlier phases, so what is left here is what they did not consume.
 
 use super::{Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::PathSeg;
 use crate::syntax::ast::AstNode;
@@ -139,9 +140,10 @@ impl Codemod for RemovedTypes {
                 } else {
                     format!("`{}` (`{canonical}`)", inst.type_name)
                 };
-                fixes.push(Fix::display_only(
+                fixes.push(Fix::refused(
                     inst.type_range(),
-                    format!("{named} was removed in Kestra 2.0: {advice}"),
+                    "",
+                    Refusal::unsupported(format!("{named} was removed in Kestra 2.0: {advice}")),
                 ));
             } else if canonical == PAUSE {
                 fixes.extend(pause_tasks(inst));
@@ -197,10 +199,13 @@ fn under_conditions(inst: &PluginInstance) -> bool {
 fn pause_tasks(inst: &PluginInstance) -> Option<Fix> {
     let entry = inst.mapping.get("tasks")?;
     let key = entry.key_scalar()?;
-    Some(Fix::display_only(
+    Some(Fix::refused(
         key.syntax().text_range(),
-        "Pause `tasks` was removed in Kestra 2.0: move these tasks after the Pause task \
+        "",
+        Refusal::unsupported(
+            "Pause `tasks` was removed in Kestra 2.0: move these tasks after the Pause task \
          (or into its `onPause`, to run them when the pause starts)",
+        ),
     ))
 }
 

@@ -10,6 +10,7 @@
 //! person (or another rule, which the message names).
 
 use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::catalog::{Answer, PluginType};
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::AstNode;
@@ -141,14 +142,12 @@ impl Codemod for UnknownProperties {
         for inst in ctx.flow.instances() {
             let Some(ty) = ctx.catalog.get(&inst.type_name) else {
                 if unknown_types.insert(&inst.type_name) {
-                    fixes.push(Fix::display_only(
+                    fixes.push(Fix::refused(
                         inst.type_range(),
-                        format!(
-                            "`{}` is not in the plugin catalog, so its properties cannot be \
-                             checked; describe it in a user catalog (`plugin-catalogs`, \
-                             `--plugin-catalog`)",
-                            inst.type_name
-                        ),
+                        "",
+                        Refusal::UnknownType {
+                            plugin: inst.type_name.clone(),
+                        },
                     ));
                 }
                 continue;
@@ -189,7 +188,7 @@ fn judge(
         let mut editor = ctx.editor();
         return Some(match editor.remove_key(&inst.path, key) {
             Ok(()) => editor.into_fix(range, message, Applicability::Safe),
-            Err(why) => Fix::display_only(range, format!("{message}; remove it by hand: {why}")),
+            Err(why) => Fix::refused(range, message, Refusal::by_hand("remove", why)),
         });
     }
     if ty.has_property(key) != Answer::No || REPORTED_ELSEWHERE.contains(&(canonical, key)) {
@@ -204,18 +203,17 @@ fn judge(
                 Scope::Type(t) => *t == canonical,
             }
     });
-    let message = match migrated {
-        Some((_, _, rule, does)) => {
-            format!("`{key}` was removed from `{canonical}` in Kestra 2.0: `{rule}` {does}")
-        }
-        None => match closest(key, ty.props()) {
-            Some(meant) => format!(
-                "`{canonical}` has no property `{key}`, which Kestra 2.0 rejects; did you mean `{meant}`?"
-            ),
-            None => format!("`{canonical}` has no property `{key}`, which Kestra 2.0 rejects"),
+    let refusal = match migrated {
+        Some((_, _, rule, does)) => Refusal::unsupported(format!(
+            "`{key}` was removed from `{canonical}` in Kestra 2.0: `{rule}` {does}"
+        )),
+        None => Refusal::UnknownProperty {
+            plugin: canonical.to_string(),
+            property: key.to_string(),
+            meant: closest(key, ty.props()).map(str::to_string),
         },
     };
-    Some(Fix::display_only(range, message))
+    Some(Fix::refused(range, "", refusal))
 }
 
 /// The property a typo most likely meant: the nearest by edit distance (a

@@ -27,6 +27,8 @@ pub struct Finding {
     pub start: LineCol,
     pub end: LineCol,
     pub applicability: Applicability,
+    /// The refusal's stable code, for a finding a codemod left to a person.
+    pub refusal: Option<&'static str>,
     /// Fixed by this run (written to disk unless it is a dry run).
     pub fixed: bool,
 }
@@ -533,6 +535,7 @@ fn finding(c: &Candidate, (start, end): (LineCol, LineCol), fixed: bool) -> Find
         start,
         end,
         applicability: c.fix.applicability,
+        refusal: c.fix.refusal.as_ref().map(|r| r.code()),
         fixed,
     }
 }

@@ -345,6 +345,7 @@ pub(crate) mod tests {
             start: crate::syntax::LineCol { line: 1, col: 1 },
             end: crate::syntax::LineCol { line: 1, col: 1 },
             applicability: crate::fix::Applicability::Safe,
+            refusal: None,
             fixed: true,
         });
         FAIL_REPLACE.with(|f| f.set(true));

@@ -64,6 +64,8 @@ pub struct Fix {
     /// What the edits do to the flow's data; the verifier holds them to it.
     pub changes: Vec<DataChange>,
     pub new_files: Vec<NewFile>,
+    /// Why a display-only finding has no edit, when a codemod refused one.
+    pub refusal: Option<refusal::Refusal>,
 }
 
 impl Fix {
@@ -76,6 +78,20 @@ impl Fix {
             edits: Vec::new(),
             changes: Vec::new(),
             new_files: Vec::new(),
+            refusal: None,
+        }
+    }
+
+    /// A finding a codemod leaves to a person: `context` says what it
+    /// found, `refusal` why it makes no edit (`Refusal::message`).
+    pub fn refused(
+        range: TextRange,
+        context: impl Into<String>,
+        refusal: refusal::Refusal,
+    ) -> Self {
+        Fix {
+            refusal: Some(refusal.clone()),
+            ..Fix::display_only(range, refusal.message(&context.into()))
         }
     }
 
@@ -94,6 +110,7 @@ impl Fix {
             edits,
             changes,
             new_files: Vec::new(),
+            refusal: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value 
                 "codemod": f.codemod,
                 "message": f.message,
                 "applicability": f.applicability.as_str(),
+                "refusal": f.refusal,
                 "fixed": f.fixed,
             })
         })

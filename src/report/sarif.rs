@@ -149,6 +149,7 @@ fn finding_result(
         },
         "properties": {
             "applicability": f.applicability.as_str(),
+            "refusal": f.refusal,
             "fixed": f.fixed,
             "dataPath": data_path,
         },

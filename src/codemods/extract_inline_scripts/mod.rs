@@ -131,7 +131,11 @@ impl Codemod for ExtractInlineScripts {
             };
             fixes.push(match task.fix() {
                 Ok(fix) => fix,
-                Err(why) => Fix::display_only(range, format!("{}: {why}", task.headline())),
+                Err(why) => Fix::refused(
+                    range,
+                    "",
+                    Refusal::unsupported(format!("{}: {why}", task.headline())),
+                ),
             });
         }
         fixes

@@ -241,5 +241,5 @@ pub(super) fn fix_with(
 
 /// The finding for a rewrite the editor refused.
 pub(super) fn refused(range: TextRange, message: &str, why: &Refusal) -> Fix {
-    Fix::display_only(range, format!("{message}; change it by hand: {why}"))
+    Fix::refused(range, message, Refusal::by_hand("change", why.clone()))
 }

@@ -82,19 +82,19 @@ impl Codemod for DbtBuildToDbtCli {
                 }),
             };
             let problem = if !extra.is_empty() {
-                Some(format!("it sets {}, which DbtCLI does not have: write them as flags of the dbt command by hand", extra.join(", ")))
+                Some(Refusal::unsupported(format!("it sets {}, which DbtCLI does not have: write them as flags of the dbt command by hand", extra.join(", "))))
             } else if docker_extra.is_none() {
-                Some("its `dockerOptions` is not a mapping".to_string())
+                Some(Refusal::unsupported("its `dockerOptions` is not a mapping"))
             } else if let Some(keys) = docker_extra.filter(|k| !k.is_empty()) {
-                Some(format!(
+                Some(Refusal::unsupported(format!(
                     "its `dockerOptions` sets `{}`: move them into a Docker `taskRunner` by hand",
                     keys.join("`, `")
-                ))
+                )))
             } else {
                 defaults_change(ctx, BUILD, DBT_CLI)
             };
             if let Some(problem) = problem {
-                fixes.push(Fix::display_only(range, format!("{what}; {problem}")));
+                fixes.push(Fix::refused(range, what, problem));
                 continue;
             }
             let command = if ships_profile(&t) {

@@ -52,7 +52,7 @@ impl Codemod for EeGitClone {
                 t.label
             );
             if let Some(problem) = defaults_change(ctx, EE_CLONE, CLONE) {
-                fixes.push(Fix::display_only(range, format!("{what}; {problem}")));
+                fixes.push(Fix::refused(range, what, problem));
                 continue;
             }
             let known = ctx.catalog.has_property(CLONE, STRICT) == Answer::Yes;

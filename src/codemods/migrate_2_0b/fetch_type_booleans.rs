@@ -11,6 +11,7 @@ use super::{refused, scalar_text, targets, SINCE_2_0};
 use crate::codemods::{
     Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
+use crate::fix::refusal::Refusal;
 use crate::kestra::catalog::Answer;
 use crate::syntax::ast::Node;
 use crate::syntax::edit::Position;
@@ -64,9 +65,14 @@ impl Codemod for FetchTypeBooleans {
                 (Some("FETCH"), _) => ("fetch", "returns the rows in `rows`"),
                 _ => {
                     let shown = value.map_or_else(|| "this value".into(), |v| format!("`{v}`"));
-                    fixes.push(Fix::display_only(
+                    fixes.push(Fix::refused(
                         range,
-                        format!("{what}; {shown} has no boolean equivalent: remove it or set `store` / `fetch` by hand"),
+                        what,
+                        Refusal::NoEquivalent {
+                            shown,
+                            target: "boolean",
+                            advice: "remove it or set `store` / `fetch` by hand",
+                        },
                     ));
                     continue;
                 }
@@ -86,9 +92,13 @@ impl Codemod for FetchTypeBooleans {
                 )
             } else if let Some(node) = current {
                 if !matches!(&node, Node::Scalar(s) if s.data() == Value::Bool(true)) {
-                    fixes.push(Fix::display_only(
+                    fixes.push(Fix::refused(
                         range,
-                        format!("{what}, and `{prop}` is set too: keep one of them by hand"),
+                        what,
+                        Refusal::ConflictingKey {
+                            key: prop.to_string(),
+                            action: "keep one of them",
+                        },
                     ));
                     continue;
                 }

@@ -7,6 +7,7 @@ use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
     Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
+use crate::fix::refusal::Refusal;
 use crate::syntax::ast::{AstNode, Node};
 use crate::syntax::edit::Position;
 use crate::syntax::render::Fragment;
@@ -58,9 +59,13 @@ impl Codemod for HttpBasicAuth {
                 t.label
             );
             if options.get("auth").is_some() {
-                fixes.push(Fix::display_only(
+                fixes.push(Fix::refused(
                     range,
-                    format!("{what}, and `options.auth` is set too: merge them by hand"),
+                    what,
+                    Refusal::ConflictingKey {
+                        key: "options.auth".into(),
+                        action: "merge them",
+                    },
                 ));
                 continue;
             }

@@ -7,6 +7,7 @@ use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
     Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
+use crate::fix::refusal::Refusal;
 use crate::kestra::catalog::Answer;
 use crate::syntax::ast::AstNode;
 
@@ -75,13 +76,10 @@ impl Codemod for HttpRemovedOptions {
                     continue;
                 };
                 if ctx.catalog.has_property(&t.type_name, &key) == Answer::No {
-                    fixes.push(Fix::display_only(
-                        k.syntax().text_range(),
-                        format!(
+                    fixes.push(Fix::refused(k.syntax().text_range(), "", Refusal::unsupported(format!(
                             "{}: `{key}` is not a property of `{}` in 2.0, which rejects the flow; move its settings under `options` by hand",
                             t.label, t.type_name
-                        ),
-                    ));
+                        ))));
                 }
             }
         }

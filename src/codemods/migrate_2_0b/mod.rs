@@ -105,23 +105,20 @@ fn scalar_text(node: Option<Node>) -> Option<String> {
 
 /// A finding for a fix the editor refused.
 fn refused(range: TextRange, what: &str, why: &Refusal) -> Fix {
-    Fix::display_only(range, format!("{what}; change it by hand: {why}"))
+    Fix::refused(range, what, Refusal::by_hand("change", why.clone()))
 }
 
 /// Why changing an instance's type from `old` to `new` would change which
 /// of the flow's `pluginDefaults` apply to it, if it would.
-fn defaults_change(ctx: &FlowContext, old: &str, new: &str) -> Option<String> {
+fn defaults_change(ctx: &FlowContext, old: &str, new: &str) -> Option<Refusal> {
     ctx.flow.plugin_defaults().iter().find_map(|d| {
         let (was, will) = (
             default_matches(&d.type_name, old),
             default_matches(&d.type_name, new),
         );
-        (was != will).then(|| {
-            let verb = if will { "start" } else { "stop" };
-            format!(
-                "the pluginDefaults entry for `{}` would {verb} applying to it; run `inline-plugin-defaults` first",
-                d.type_name
-            )
+        (was != will).then(|| Refusal::DefaultsChange {
+            entry: d.type_name.clone(),
+            starts: will,
         })
     })
 }

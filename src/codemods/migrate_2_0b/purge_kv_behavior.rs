@@ -8,6 +8,7 @@ use super::{refused, targets, SINCE_2_0};
 use crate::codemods::{
     Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
 };
+use crate::fix::refusal::Refusal;
 use crate::syntax::render::Fragment;
 
 pub struct PurgeKvBehavior;
@@ -40,9 +41,13 @@ impl Codemod for PurgeKvBehavior {
             };
             let what = format!("{}: `expiredOnly` was removed in 2.0", t.label);
             if t.mapping.get("behavior").is_some() {
-                fixes.push(Fix::display_only(
+                fixes.push(Fix::refused(
                     range,
-                    format!("{what}, and `behavior` is set too: merge them by hand"),
+                    what,
+                    Refusal::ConflictingKey {
+                        key: "behavior".into(),
+                        action: "merge them",
+                    },
                 ));
                 continue;
             }

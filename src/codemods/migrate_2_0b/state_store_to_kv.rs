@@ -112,10 +112,10 @@ impl Codemod for StateStoreToKv {
             } else {
                 Ok(Vec::new())
             };
-            let problem =
-                refusal(ctx, t, op, &all, &reads, &id).or_else(|| rewrites.as_ref().err().cloned());
+            let problem = refusal(ctx, t, op, &all, &reads, &id)
+                .or_else(|| rewrites.as_ref().err().cloned().map(Refusal::unsupported));
             if let Some(problem) = problem {
-                fixes.push(Fix::display_only(range, format!("{what}; {problem}")));
+                fixes.push(Fix::refused(range, what, problem));
                 continue;
             }
             let name = scalar_text(t.mapping.get_value("name")).unwrap_or_else(|| "default".into());
@@ -160,23 +160,27 @@ fn refusal(
     all: &[Target],
     reads: &[Reference],
     id: &str,
-) -> Option<String> {
+) -> Option<Refusal> {
     let templated = |k: &str| {
         scalar_text(t.mapping.get_value(k)).is_some_and(|v| v.contains("{{") || v.contains("{%"))
     };
     if op == Op::Set && t.mapping.get("data").is_none() {
-        return Some("it has no `data`, and `kv.Set` needs a `value`".into());
+        return Some(Refusal::unsupported(
+            "it has no `data`, and `kv.Set` needs a `value`".to_string(),
+        ));
     }
     if let Some(k) = ["namespace", "taskrunValue"]
         .into_iter()
         .find(|k| templated(k))
     {
-        return Some(format!(
+        return Some(Refusal::unsupported(format!(
             "its `{k}` is templated, so the state key is not known"
-        ));
+        )));
     }
     if t.mapping.get("name").is_some() && scalar_text(t.mapping.get_value("name")).is_none() {
-        return Some("its `name` is not a scalar".into());
+        return Some(Refusal::unsupported(
+            "its `name` is not a scalar".to_string(),
+        ));
     }
     let per_value = scalar_text(t.mapping.get_value("taskrunValue")).is_none_or(|v| v != "false");
     let iterating = all.iter().find(|p| {
@@ -185,10 +189,10 @@ fn refusal(
             && ITERATING.contains(&p.type_name.rsplit('.').next().unwrap_or(""))
     });
     if let (true, Some(p)) = (per_value, iterating) {
-        return Some(format!(
+        return Some(Refusal::unsupported(format!(
             "it runs inside {} and 1.x suffixed its key with the iteration value (`taskrunValue` is not `false`), which KV keys cannot follow",
             p.label
-        ));
+        )));
     }
     if op == Op::Set {
         let read = reads.iter().find_map(|r| match r {
@@ -196,9 +200,9 @@ fn refusal(
             _ => None,
         });
         if let Some(field) = read {
-            return Some(format!(
+            return Some(Refusal::unsupported(format!(
                 "the flow reads its output `{field}`, and `kv.Set` has no outputs"
-            ));
+            )));
         }
     }
     let new = op.kv_type();

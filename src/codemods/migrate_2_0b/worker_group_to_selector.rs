@@ -74,9 +74,10 @@ impl Codemod for WorkerGroupToSelector {
                 None
             };
             if let Some(problem) = problem {
-                fixes.push(Fix::display_only(
+                fixes.push(Fix::refused(
                     range,
-                    format!("{}: {REMOVED}; {problem}", t.label),
+                    format!("{}: {REMOVED}", t.label),
+                    Refusal::unsupported(problem),
                 ));
                 continue;
             }

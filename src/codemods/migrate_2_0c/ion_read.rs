@@ -5,6 +5,7 @@
 
 use super::{calls, expressions, has_word, scalars, SINCE};
 use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::{AstNode, Node};
 use crate::syntax::value::Value;
@@ -48,12 +49,9 @@ impl Codemod for IonRead {
         scalars(&Node::Mapping(ctx.flow.root().clone()), &mut |s| {
             for id in unwrapped_reads(&s.value()) {
                 if producers.contains(&id) {
-                    fixes.push(Fix::display_only(
-                        s.syntax().text_range(),
-                        format!(
+                    fixes.push(Fix::refused(s.syntax().text_range(), "", Refusal::unsupported(format!(
                             "`read()` of `outputs.{id}`, an ION file: ION is binary in Kestra 2.0; wrap with `fromIon(...)`"
-                        ),
-                    ));
+                        ))));
                 }
             }
         });

@@ -84,21 +84,15 @@ impl Codemod for LegacyScriptRunner {
                 default_matches(&d.type_name, &inst.type_name).then_some((d, key))
             });
             if let Some((d, key)) = shared {
-                fixes.push(Fix::display_only(
-                    range,
-                    format!(
+                fixes.push(Fix::refused(range, "", Refusal::unsupported(format!(
                         "the legacy script runner is removed in Kestra 2.0, and a pluginDefaults entry for `{}` sets `{key}`, which takes part in choosing the runner; inline pluginDefaults first (`inline-plugin-defaults`)",
                         d.type_name
-                    ),
-                ));
+                    ))));
                 continue;
             }
             fixes.push(match plan(ctx, inst, runner, docker) {
                 Ok((editor, message)) => editor.into_fix(range, message, Applicability::Safe),
-                Err(why) => Fix::display_only(
-                    range,
-                    format!("the legacy script runner is removed in Kestra 2.0; replace it with `taskRunner` by hand: {why}"),
-                ),
+                Err(why) => Fix::refused(range, "", Refusal::unsupported(format!("the legacy script runner is removed in Kestra 2.0; replace it with `taskRunner` by hand: {why}"))),
             });
         }
         // Defaults the inliner could not write (it refuses `docker`, which
@@ -115,13 +109,10 @@ impl Codemod for LegacyScriptRunner {
                 .into_iter()
                 .find_map(|k| values.get(k).map(|e| (k, e)));
             if let (true, Some((key, entry))) = (applies, legacy) {
-                fixes.push(Fix::display_only(
-                    key_range(&entry),
-                    format!(
+                fixes.push(Fix::refused(key_range(&entry), "", Refusal::unsupported(format!(
                         "`{key}` in the pluginDefaults entry for `{}` is the legacy script runner, removed in Kestra 2.0; inline the defaults (`inline-plugin-defaults`) or write `taskRunner` by hand",
                         d.type_name
-                    ),
-                ));
+                    ))));
             }
         }
         fixes

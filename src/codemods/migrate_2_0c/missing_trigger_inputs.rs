@@ -4,6 +4,7 @@
 
 use super::SINCE;
 use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::{Mapping, Node};
 use crate::syntax::value::Value;
@@ -62,13 +63,10 @@ impl Codemod for MissingTriggerInputs {
                 } else {
                     ", add `defaults` to the input,"
                 };
-                fixes.push(Fix::display_only(
-                    trigger.type_range(),
-                    format!(
+                fixes.push(Fix::refused(trigger.type_range(), "", Refusal::unsupported(format!(
                         "Missing inputs for {kind} Trigger: `{}` is required and has no `defaults`, which Kestra 2.0 rejects; supply it under the trigger's `inputs`{defaults} or set `required: false`",
                         input.id
-                    ),
-                ));
+                    ))));
             }
         }
         fixes

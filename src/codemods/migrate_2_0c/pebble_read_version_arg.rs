@@ -4,6 +4,7 @@
 
 use super::{calls, expressions, scalars, word_at, SINCE};
 use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::syntax::ast::{AstNode, Node};
 
 pub struct PebbleReadVersionArg;
@@ -31,12 +32,9 @@ impl Codemod for PebbleReadVersionArg {
         scalars(&Node::Mapping(ctx.flow.root().clone()), &mut |s| {
             let text = s.value();
             if let Some(function) = version_arg(&text) {
-                fixes.push(Fix::display_only(
-                    s.syntax().text_range(),
-                    format!(
+                fixes.push(Fix::refused(s.syntax().text_range(), "", Refusal::unsupported(format!(
                         "`{function}()` has no `version` argument in Kestra 2.0 (renamed `revision`, no alias); write `revision=`"
-                    ),
-                ));
+                    ))));
             }
         });
         fixes

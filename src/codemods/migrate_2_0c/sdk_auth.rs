@@ -5,6 +5,7 @@
 
 use super::{templated, SINCE};
 use crate::codemods::{Codemod, Declaration, DefaultOn, Family, Fix, FlowContext, Phase, Safety};
+use crate::fix::refusal::Refusal;
 use crate::kestra::flow::PluginInstance;
 use crate::syntax::ast::Node;
 use crate::syntax::value::Value;
@@ -74,7 +75,11 @@ impl Codemod for SdkAuth {
                 ),
                 None => continue,
             };
-            fixes.push(Fix::display_only(inst.type_range(), message));
+            fixes.push(Fix::refused(
+                inst.type_range(),
+                "",
+                Refusal::unsupported(message),
+            ));
         }
         fixes
     }

@@ -64,10 +64,7 @@ impl Codemod for InlinePluginDefaults {
         {
             // Which of the two Kestra reads is not pinned down, so there is
             // no one configuration to write into the instances.
-            return vec![Fix::display_only(
-                range,
-                "`pluginDefaults` and `taskDefaults` are both present, and which one Kestra applies is not certain; merge them into `pluginDefaults` by hand, then run again",
-            )];
+            return vec![Fix::refused(range, "", Refusal::unsupported("`pluginDefaults` and `taskDefaults` are both present, and which one Kestra applies is not certain; merge them into `pluginDefaults` by hand, then run again"))];
         }
         match plan(ctx, &section) {
             Ok(fix) => vec![fix],
@@ -76,12 +73,13 @@ impl Codemod for InlinePluginDefaults {
                     1 => String::new(),
                     n => format!(" (and {} more)", n - 1),
                 };
-                vec![Fix::display_only(
+                vec![Fix::refused(
                     range,
-                    format!(
+                    "",
+                    Refusal::unsupported(format!(
                         "`{}` cannot be inlined exactly: {}{more}; inline by hand",
                         section.key, problems[0]
-                    ),
+                    )),
                 )]
             }
         }

@@ -18,6 +18,7 @@ use super::{
     ParsedOptions, Phase, Safety,
 };
 use crate::codemods::read_options;
+use crate::fix::refusal::Refusal;
 use crate::kestra::ids::{check_flow_id, check_namespace};
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Mapping, Node};
@@ -104,7 +105,11 @@ impl Codemod for SplitFlow {
                     .into_iter()
                     .filter(|(r, why)| seen.insert((r.start(), r.end(), why.clone())))
                     .map(|(r, why)| {
-                        Fix::display_only(r, format!("{head}, but it cannot be split: {why}"))
+                        Fix::refused(
+                            r,
+                            "",
+                            Refusal::unsupported(format!("{head}, but it cannot be split: {why}")),
+                        )
                     })
                     .collect()
             }
