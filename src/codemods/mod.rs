@@ -8,6 +8,7 @@ mod fetch_to_store;
 mod migrate_2_0;
 mod migrate_2_0b;
 mod migrate_2_0c;
+mod migrate_2_0d;
 mod migrate_renamed_types;
 mod pebble_json_functions;
 mod plugin_defaults;
@@ -350,6 +351,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::WorkerGroupToSelector,
     &migrate_2_0b::EeGitClone,
     &migrate_2_0b::StateStoreToKv,
+    &migrate_2_0d::trigger_conditions_to_when::TriggerConditionsToWhen,
     &unknown_properties::UnknownProperties,
     &removed_types::RemovedTypes,
     &pebble_json_functions::PebbleJsonFunctions,
