@@ -352,6 +352,7 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::EeGitClone,
     &migrate_2_0b::StateStoreToKv,
     &migrate_2_0d::trigger_conditions_to_when::TriggerConditionsToWhen,
+    &migrate_2_0d::flow_trigger_conditions_to_depends_on::FlowTriggerConditionsToDependsOn,
     &unknown_properties::UnknownProperties,
     &removed_types::RemovedTypes,
     &pebble_json_functions::PebbleJsonFunctions,

@@ -2,6 +2,7 @@
 //! conditions become `when` (non-Flow triggers) or `dependsOn` (Flow
 //! triggers). What both read lives here and in [`fragments`].
 
+pub mod flow_trigger_conditions_to_depends_on;
 mod fragments;
 pub mod trigger_conditions_to_when;
 
