@@ -3,7 +3,10 @@
 //! and a `window`; the trigger-level `states` stays (2.0 filters on it
 //! before `dependsOn`).
 
-use super::fragments::{base_name, combine, literal, negate, replace_entries, unwrap_expression, when_value, expression, Part};
+use super::fragments::{
+    base_name, combine, expression, literal, negate, replace_entries, unwrap_expression,
+    when_value, Part,
+};
 use super::{is_flow_trigger, key_range, label, triggers, Trigger, SINCE_2_0};
 use crate::codemods::{
     Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety,
@@ -32,7 +35,12 @@ const DECLARATION: Declaration = Declaration {
 const FLOW_VARS: &str = "check on a 2.0 instance that a Flow trigger `when` renders `flow.namespace` / `flow.id` of the upstream execution";
 
 /// The keys a refused Flow trigger gets a finding on.
-const REPORTED: [&str; 4] = ["scheduleConditions", "conditions", "preconditions", "timeWindow"];
+const REPORTED: [&str; 4] = [
+    "scheduleConditions",
+    "conditions",
+    "preconditions",
+    "timeWindow",
+];
 
 impl Codemod for FlowTriggerConditionsToDependsOn {
     fn declaration(&self) -> &'static Declaration {
@@ -46,7 +54,8 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
                 continue;
             }
             let has = |k: &str| !matches!(t.data.get(k), None | Some(Value::Null));
-            let empty_conditions = matches!(t.data.get("conditions"), Some(Value::Seq(s)) if s.is_empty());
+            let empty_conditions =
+                matches!(t.data.get("conditions"), Some(Value::Seq(s)) if s.is_empty());
             if !has("preconditions") && !has("conditions") && !has("scheduleConditions") {
                 continue;
             }
@@ -79,8 +88,14 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
             }
             for (key, why) in [
                 ("dependsOn", "the trigger already has `dependsOn`"),
-                ("timeWindow", "a trigger-level `timeWindow` has no 2.0 place"),
-                ("scheduleConditions", "`scheduleConditions` have no `dependsOn` equivalent"),
+                (
+                    "timeWindow",
+                    "a trigger-level `timeWindow` has no 2.0 place",
+                ),
+                (
+                    "scheduleConditions",
+                    "`scheduleConditions` have no `dependsOn` equivalent",
+                ),
             ] {
                 if has(key) {
                     fixes.extend(refuse(why));
@@ -98,7 +113,10 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
                 }
             };
             let mut new = Vec::new();
-            let unsafe_when = plan.entries.iter().any(|e| e.iter().any(|(k, _)| k == "when"));
+            let unsafe_when = plan
+                .entries
+                .iter()
+                .any(|e| e.iter().any(|(k, _)| k == "when"));
             let meaningful = plan.entries.len() > 1 || plan.entries.iter().any(|e| !e.is_empty());
             if meaningful {
                 let items = plan.entries.into_iter().map(Fragment::Map).collect();
@@ -121,7 +139,11 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
             };
             match done {
                 Ok(()) => {
-                    let what = consumed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
+                    let what = consumed
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ");
                     let (applicability, extra) = if unsafe_when {
                         (Applicability::Unsafe, format!("; unsafe: {FLOW_VARS}"))
                     } else {
@@ -164,7 +186,9 @@ struct Shared {
 }
 
 fn type_of(cond: &Value) -> &str {
-    cond.get("type").and_then(Value::as_str).map_or("?", base_name)
+    cond.get("type")
+        .and_then(Value::as_str)
+        .map_or("?", base_name)
 }
 
 fn plan(t: &Trigger, editor: &mut Editor) -> Result<Plan, String> {
@@ -194,7 +218,9 @@ fn plan(t: &Trigger, editor: &mut Editor) -> Result<Plan, String> {
     };
     if let Some(multi) = &shared.multiple {
         let relative = DataPath(multi.segments()[t.path.segments().len()..].to_vec());
-        let data = relative.lookup(t.data).ok_or("has a MultipleCondition out of reach")?;
+        let data = relative
+            .lookup(t.data)
+            .ok_or("has a MultipleCondition out of reach")?;
         let Some(Value::Map(inner)) = data.get("conditions") else {
             return Err("has a MultipleCondition without a `conditions` map".into());
         };
@@ -202,14 +228,22 @@ fn plan(t: &Trigger, editor: &mut Editor) -> Result<Plan, String> {
             return Err("has a MultipleCondition with no conditions".into());
         }
         for (key, cond) in inner {
-            let key = key.as_str().ok_or("has a MultipleCondition with a non-string key")?;
+            let key = key
+                .as_str()
+                .ok_or("has a MultipleCondition with a non-string key")?;
             let path = multi.key("conditions").key(key);
-            if type_of(cond) != "ExecutionFlow" || cond.get("flowId").is_none() || cond.get("namespace").is_none() {
+            if type_of(cond) != "ExecutionFlow"
+                || cond.get("flowId").is_none()
+                || cond.get("namespace").is_none()
+            {
                 return Err(format!("has a MultipleCondition whose `{key}` is not an ExecutionFlow with `flowId` and `namespace`"));
             }
             let mut entry = vec![
                 ("flowId".to_string(), copy(editor, &path.key("flowId"))?),
-                ("namespace".to_string(), copy(editor, &path.key("namespace"))?),
+                (
+                    "namespace".to_string(),
+                    copy(editor, &path.key("namespace"))?,
+                ),
             ];
             entry.extend(when(None).map(|w| ("when".to_string(), w)));
             entry.extend(states.clone().map(|s| ("states".to_string(), s)));
@@ -220,14 +254,19 @@ fn plan(t: &Trigger, editor: &mut Editor) -> Result<Plan, String> {
                 return Err(format!("has a MultipleCondition with `{key}`"));
             }
         }
-        let every = data.get("window").ok_or("has a MultipleCondition without `window` (1.x defaulted it; write it)")?;
+        let every = data
+            .get("window")
+            .ok_or("has a MultipleCondition without `window` (1.x defaulted it; write it)")?;
         if !matches!(every, Value::String(_)) {
             return Err("has a MultipleCondition whose `window` is not a duration".into());
         }
         let mut w = vec![("every".to_string(), copy(editor, &multi.key("window"))?)];
         match data.get("windowAdvance").and_then(Value::as_str) {
             None | Some("P0D" | "PT0S") => {}
-            Some(_) => w.push(("offset".to_string(), copy(editor, &multi.key("windowAdvance"))?)),
+            Some(_) => w.push((
+                "offset".to_string(),
+                copy(editor, &multi.key("windowAdvance"))?,
+            )),
         }
         w.push(("fireOnce".to_string(), Fragment::Data(Value::Bool(true))));
         window = Some(w);
@@ -261,7 +300,13 @@ fn condition(
     trigger: &Value,
     shared: &mut Shared,
 ) -> Result<(), String> {
-    let no_pre = || if has_pre { Err("cannot be combined with `preconditions`".to_string()) } else { Ok(()) };
+    let no_pre = || {
+        if has_pre {
+            Err("cannot be combined with `preconditions`".to_string())
+        } else {
+            Ok(())
+        }
+    };
     match type_of(cond) {
         "ExecutionStatus" => {
             no_pre()?;
@@ -354,7 +399,9 @@ fn condition(
         "HasRetryAttempt" => return Err("has no confirmed 2.0 `when` variable (1.x matched only retried attempts in its `in` states)".into()),
         _ => return Err("has no `dependsOn` equivalent".into()),
     }
-    if shared.multiple.is_some() && (shared.flow.is_some() || shared.namespace.is_some() || shared.labels.is_some()) {
+    if shared.multiple.is_some()
+        && (shared.flow.is_some() || shared.namespace.is_some() || shared.labels.is_some())
+    {
         return Err("is combined with MultipleCondition".into());
     }
     Ok(())
@@ -364,7 +411,9 @@ fn condition(
 fn fragment(cond: &Value) -> Result<Part, String> {
     let part = match type_of(cond) {
         "ExecutionNamespace" => {
-            let ns = literal(cond, "namespace")?.filter(|n| !n.is_empty()).ok_or("has a child without `namespace`")?;
+            let ns = literal(cond, "namespace")?
+                .filter(|n| !n.is_empty())
+                .ok_or("has a child without `namespace`")?;
             let prefix = matches!(cond.get("prefix"), Some(Value::Bool(true)));
             match (prefix, cond.get("comparison").and_then(Value::as_str)) {
                 (true, _) | (_, Some("PREFIX")) => format!("flow.namespace startsWith '{ns}'"),
@@ -398,7 +447,10 @@ fn preconditions(
     };
     for (k, _) in keys {
         let k = k.as_str().unwrap_or("?");
-        if !matches!(k, "id" | "resetOnSuccess" | "flows" | "where" | "timeWindow") {
+        if !matches!(
+            k,
+            "id" | "resetOnSuccess" | "flows" | "where" | "timeWindow"
+        ) {
             return Err(format!("`preconditions.{k}` has no `dependsOn` equivalent"));
         }
     }
@@ -413,11 +465,16 @@ fn preconditions(
             for (i, item) in flows.iter().enumerate() {
                 let path = at.key("flows").index(i);
                 if literal(item, "flowId")?.is_none() || literal(item, "namespace")?.is_none() {
-                    return Err(format!("`preconditions.flows[{i}]` lacks `flowId` or `namespace`"));
+                    return Err(format!(
+                        "`preconditions.flows[{i}]` lacks `flowId` or `namespace`"
+                    ));
                 }
                 let mut entry = vec![
                     ("flowId".to_string(), copy(editor, &path.key("flowId"))?),
-                    ("namespace".to_string(), copy(editor, &path.key("namespace"))?),
+                    (
+                        "namespace".to_string(),
+                        copy(editor, &path.key("namespace"))?,
+                    ),
                 ];
                 entry.extend(when(None).map(|w| ("when".to_string(), w)));
                 if let Some(states) = item.get("states") {
@@ -431,39 +488,63 @@ fn preconditions(
         }
         (None, Some(Value::Seq(items))) if !items.is_empty() => {
             for (i, item) in items.iter().enumerate() {
-                let Some(Value::Seq(filters)) = item.get("filters").filter(|f| matches!(f, Value::Seq(s) if !s.is_empty())) else {
+                let Some(Value::Seq(filters)) = item
+                    .get("filters")
+                    .filter(|f| matches!(f, Value::Seq(s) if !s.is_empty()))
+                else {
                     return Err(format!("`preconditions.where[{i}]` has no `filters`"));
                 };
-                let parts = filters.iter().map(filter).collect::<Result<Vec<_>, _>>()
+                let parts = filters
+                    .iter()
+                    .map(filter)
+                    .collect::<Result<Vec<_>, _>>()
                     .map_err(|why| format!("`preconditions.where[{i}]` {why}"))?;
                 let part = combine(parts, "and");
-                entries.push(vec![("when".to_string(), when(Some(part)).expect("a part"))]);
+                entries.push(vec![(
+                    "when".to_string(),
+                    when(Some(part)).expect("a part"),
+                )]);
             }
         }
-        _ => return Err("`preconditions` needs exactly one of a non-empty `flows` or `where` list".into()),
+        _ => {
+            return Err(
+                "`preconditions` needs exactly one of a non-empty `flows` or `where` list".into(),
+            )
+        }
     }
     let window = match pre.get("timeWindow") {
         None => {
             if !reset {
-                return Err("`resetOnSuccess: false` without a `timeWindow` has no 2.0 equivalent".into());
+                return Err(
+                    "`resetOnSuccess: false` without a `timeWindow` has no 2.0 equivalent".into(),
+                );
             }
             None
         }
         Some(tw) => {
             let tw_at = at.key("timeWindow");
-            let field = |editor: &mut Editor, from: &str, to: &str| -> Result<Option<(String, Fragment)>, String> {
+            let field = |editor: &mut Editor,
+                         from: &str,
+                         to: &str|
+             -> Result<Option<(String, Fragment)>, String> {
                 match tw.get(from) {
                     Some(_) => Ok(Some((to.to_string(), copy(editor, &tw_at.key(from))?))),
                     None => Ok(None),
                 }
             };
-            let (kind, fields): (&str, &[(&str, &str)]) = match tw.get("type").and_then(Value::as_str) {
-                Some("DAILY_TIME_DEADLINE") => ("deadline", &[("deadline", "deadline")]),
-                Some("DAILY_TIME_WINDOW") => ("window", &[("startTime", "from"), ("endTime", "to")]),
-                Some("DURATION_WINDOW") => ("window", &[("window", "every"), ("windowAdvance", "offset")]),
-                Some("SLIDING_WINDOW") => ("window", &[("window", "lookback")]),
-                _ => return Err("`preconditions.timeWindow` has no known `type`".into()),
-            };
+            let (kind, fields): (&str, &[(&str, &str)]) =
+                match tw.get("type").and_then(Value::as_str) {
+                    Some("DAILY_TIME_DEADLINE") => ("deadline", &[("deadline", "deadline")]),
+                    Some("DAILY_TIME_WINDOW") => {
+                        ("window", &[("startTime", "from"), ("endTime", "to")])
+                    }
+                    Some("DURATION_WINDOW") => (
+                        "window",
+                        &[("window", "every"), ("windowAdvance", "offset")],
+                    ),
+                    Some("SLIDING_WINDOW") => ("window", &[("window", "lookback")]),
+                    _ => return Err("`preconditions.timeWindow` has no known `type`".into()),
+                };
             if kind == "deadline" && tw.get("deadline").is_none() {
                 return Err("`preconditions.timeWindow` has no `deadline`".into());
             }
@@ -489,23 +570,38 @@ fn filter(f: &Value) -> Result<Part, String> {
     let kind = f.get("type").and_then(Value::as_str);
     match f.get("field").and_then(Value::as_str) {
         Some("EXPRESSION") if matches!(kind, None | Some("IS_TRUE")) => {
-            let text = f.get("value").and_then(Value::as_str).ok_or("has an EXPRESSION filter without `value`")?;
+            let text = f
+                .get("value")
+                .and_then(Value::as_str)
+                .ok_or("has an EXPRESSION filter without `value`")?;
             let mut part = Part::exact(unwrap_expression(text)?);
             part.string_valued = true;
             Ok(part)
         }
         Some(field @ ("NAMESPACE" | "FLOW_ID")) => {
-            let target = if field == "NAMESPACE" { "flow.namespace" } else { "flow.id" };
+            let target = if field == "NAMESPACE" {
+                "flow.namespace"
+            } else {
+                "flow.id"
+            };
             let v = literal(f, "value")?.ok_or("has a filter without `value`")?;
             let op = match kind {
                 Some("EQUALS") => "==",
                 Some("NOT_EQUALS") => "!=",
                 Some("STARTS_WITH") => "startsWith",
                 Some("ENDS_WITH") => "endsWith",
-                other => return Err(format!("has a filter type `{}` with no `when` equivalent", other.unwrap_or("?"))),
+                other => {
+                    return Err(format!(
+                        "has a filter type `{}` with no `when` equivalent",
+                        other.unwrap_or("?")
+                    ))
+                }
             };
             Ok(Part::exact(format!("{target} {op} '{v}'")))
         }
-        other => Err(format!("has a `{}` filter with no `when` equivalent", other.unwrap_or("?"))),
+        other => Err(format!(
+            "has a `{}` filter with no `when` equivalent",
+            other.unwrap_or("?")
+        )),
     }
 }

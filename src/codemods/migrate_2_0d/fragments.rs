@@ -204,7 +204,10 @@ mod tests {
 
     #[test]
     fn base_names() {
-        assert_eq!(base_name("io.kestra.plugin.core.condition.DayWeek"), "DayWeek");
+        assert_eq!(
+            base_name("io.kestra.plugin.core.condition.DayWeek"),
+            "DayWeek"
+        );
         assert_eq!(
             base_name("io.kestra.core.models.conditions.types.VariableCondition"),
             "Variable"

@@ -6,8 +6,8 @@ pub mod flow_trigger_conditions_to_depends_on;
 mod fragments;
 pub mod trigger_conditions_to_when;
 
-pub(super) use crate::codemods::SINCE_2_0;
 use crate::codemods::FlowContext;
+pub(super) use crate::codemods::SINCE_2_0;
 use crate::kestra::path::DataPath;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::value::Value;

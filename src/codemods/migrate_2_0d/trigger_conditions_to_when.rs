@@ -73,13 +73,15 @@ impl Codemod for TriggerConditionsToWhen {
                     continue;
                 }
                 let mut editor = ctx.editor();
-                let done = editor.transaction(|e| {
-                    empty.iter().try_for_each(|key| e.remove_key(&t.path, key))
-                });
+                let done = editor
+                    .transaction(|e| empty.iter().try_for_each(|key| e.remove_key(&t.path, key)));
                 if let (Ok(()), Some(range)) = (done, key_range(&t.mapping, empty[0])) {
                     fixes.push(editor.into_fix(
                         range,
-                        format!("Remove the empty `{}` of trigger {name} (Kestra 2.0 rejects the key)", empty[0]),
+                        format!(
+                            "Remove the empty `{}` of trigger {name} (Kestra 2.0 rejects the key)",
+                            empty[0]
+                        ),
                         Applicability::Safe,
                     ));
                 }
@@ -89,7 +91,7 @@ impl Codemod for TriggerConditionsToWhen {
                 fixes.extend(refuse("the trigger already has `when`".into()));
                 continue;
             }
-            let timing = Timing::of(&t.data);
+            let timing = Timing::of(t.data);
             let mut parts = Vec::new();
             let mut failed = None;
             'all: for (key, items) in &full {
@@ -195,7 +197,9 @@ fn convert(cond: &Value, timing: &Timing) -> Result<Part, String> {
         match cond.get("date") {
             None | Some(Value::Null) => Ok(part),
             Some(Value::String(s)) if is_trigger_date(s) => Ok(part),
-            Some(_) => Err("reads a `date` other than `{{ trigger.date }}`, which `when` cannot name".into()),
+            Some(_) => Err(
+                "reads a `date` other than `{{ trigger.date }}`, which `when` cannot name".into(),
+            ),
         }
     };
     match base {
@@ -272,11 +276,8 @@ fn is_trigger_date(s: &str) -> bool {
 /// A bound that is a time of day, not a date-time (the peer's test).
 fn is_time_of_day(s: &str) -> bool {
     let t = s.trim();
-    !t.contains("{{")
-        && t.contains(':')
-        && !t.contains('T')
-        && !t.contains('/')
-        && !(t.len() > 8 && t.as_bytes().get(4) == Some(&b'-'))
+    let dated = t.len() > 8 && t.as_bytes().get(4) == Some(&b'-');
+    !(t.contains("{{") || !t.contains(':') || t.contains('T') || t.contains('/') || dated)
 }
 
 fn date_time_between(cond: &Value, timing: &Timing) -> Result<Part, String> {
@@ -293,7 +294,9 @@ fn date_time_between(cond: &Value, timing: &Timing) -> Result<Part, String> {
             }
         }
         if t.contains("{{") || t.contains("{%") || t.contains('\'') {
-            return Err(format!("has a bound (`{t}`) that is not one expression or a plain date-time"));
+            return Err(format!(
+                "has a bound (`{t}`) that is not one expression or a plain date-time"
+            ));
         }
         Ok(format!("('{t}' | timestamp())"))
     };
@@ -321,7 +324,10 @@ fn hour_bound(s: &str) -> Result<(u32, Option<String>), String> {
             Some(i) => {
                 let zone = &t[i..];
                 let zero = zone[1..].chars().all(|c| c == '0' || c == ':');
-                (&t[..i], Some(if zero { "Z".into() } else { zone.to_string() }))
+                (
+                    &t[..i],
+                    Some(if zero { "Z".into() } else { zone.to_string() }),
+                )
             }
             None => (t, None),
         }
@@ -435,7 +441,10 @@ mod tests {
 
     #[test]
     fn hour_bounds() {
-        assert_eq!(hour_bound("22:00:00+02:00").unwrap(), (22, Some("+02:00".into())));
+        assert_eq!(
+            hour_bound("22:00:00+02:00").unwrap(),
+            (22, Some("+02:00".into()))
+        );
         assert_eq!(hour_bound("06:00+00:00").unwrap(), (6, Some("Z".into())));
         assert_eq!(hour_bound("6").unwrap(), (6, None));
         assert!(hour_bound("06:30:00").is_err());
