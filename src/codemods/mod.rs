@@ -9,6 +9,7 @@ mod foreach_to_loop;
 mod migrate_2_0;
 mod migrate_2_0b;
 mod migrate_2_0c;
+mod migrate_2_0d;
 mod migrate_renamed_types;
 mod pebble_json_functions;
 mod plugin_defaults;
@@ -352,6 +353,8 @@ static REGISTRY: &[&dyn Codemod] = &[
     &migrate_2_0b::EeGitClone,
     &migrate_2_0b::StateStoreToKv,
     &foreach_to_loop::ForeachToLoop,
+    &migrate_2_0d::trigger_conditions_to_when::TriggerConditionsToWhen,
+    &migrate_2_0d::flow_trigger_conditions_to_depends_on::FlowTriggerConditionsToDependsOn,
     &unknown_properties::UnknownProperties,
     &removed_types::RemovedTypes,
     &pebble_json_functions::PebbleJsonFunctions,
