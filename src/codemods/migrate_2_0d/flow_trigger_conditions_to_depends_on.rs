@@ -13,6 +13,7 @@ use crate::codemods::{
 };
 use crate::fix::editor::Editor;
 use crate::kestra::path::DataPath;
+use crate::syntax::ast::AstNode;
 use crate::syntax::render::Fragment;
 use crate::syntax::value::Value;
 
@@ -53,6 +54,7 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
             if !is_flow_trigger(&t.type_name) {
                 continue;
             }
+            fixes.extend(scoped_outputs(ctx, &t));
             let has = |k: &str| !matches!(t.data.get(k), None | Some(Value::Null));
             let empty_conditions =
                 matches!(t.data.get("conditions"), Some(Value::Seq(s)) if s.is_empty());
@@ -160,6 +162,33 @@ impl Codemod for FlowTriggerConditionsToDependsOn {
         }
         fixes
     }
+}
+
+/// Correction 7: with two or more `dependsOn` entries, 2.0 scopes the
+/// trigger's outputs per upstream flow (`trigger.outputs.<flowId>.<key>`),
+/// so every `trigger.outputs.` read of the flow is a finding to check.
+fn scoped_outputs(ctx: &FlowContext, t: &Trigger) -> Vec<Fix> {
+    let entries = match t.data.get("dependsOn") {
+        Some(Value::Seq(entries)) => entries.len(),
+        _ => 0,
+    };
+    if entries < 2 {
+        return Vec::new();
+    }
+    let name = label(t);
+    ctx.parse
+        .syntax()
+        .descendants()
+        .filter(|n| n.kind().is_scalar_node())
+        .filter_map(crate::syntax::ast::Scalar::cast)
+        .filter(|s| s.value().contains("trigger.outputs."))
+        .map(|s| {
+            Fix::display_only(
+                s.syntax().text_range(),
+                format!("reads `trigger.outputs.`, and Flow trigger {name} has {entries} `dependsOn` entries: Kestra 2.0 scopes the outputs per upstream flow (`trigger.outputs.<flowId>.<key>`); check this read"),
+            )
+        })
+        .collect()
 }
 
 /// One `dependsOn` entry: keys in the order Kestra documents them.
