@@ -28,7 +28,7 @@ use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase
 use crate::fix::editor::Editor;
 use crate::kestra::catalog::Answer;
 use crate::kestra::flow::PluginInstance;
-use crate::kestra::path::DataPath;
+use crate::kestra::path::{scalar_values, DataPath};
 use crate::kestra::pebble::{self, walk, Expr, ExprKind, Node as Tag, Reference};
 use crate::syntax::ast::{AstNode, Node, Scalar};
 use crate::syntax::edit::Position;
@@ -93,7 +93,15 @@ impl Codemod for ForeachToLoop {
         }
         let mut scalars = Vec::new();
         if let Some(body) = ctx.parse.stream().first_document().and_then(|d| d.body()) {
-            collect(&body, &DataPath::root(), &mut scalars);
+            scalar_values(
+                &body,
+                &DataPath::root(),
+                &|s| {
+                    matches!(s.data(), Value::String(_))
+                        && pebble::has_template(ScalarMap::new(s.syntax()).decoded())
+                },
+                &mut scalars,
+            );
         }
         instances
             .iter()
@@ -120,42 +128,6 @@ impl Codemod for ForeachToLoop {
                 }
             })
             .collect()
-    }
-}
-
-/// Every string scalar (never a key) holding a template, with its path.
-fn collect(node: &Node, path: &DataPath, out: &mut Vec<(DataPath, Scalar)>) {
-    match node {
-        Node::Mapping(m) => {
-            for entry in m.entries() {
-                let Some(key) = entry.key_text() else {
-                    continue;
-                };
-                // With a duplicate key the path names the first entry only.
-                let first = m.get(&key).map(|e| e.syntax().text_range());
-                if first != Some(entry.syntax().text_range()) {
-                    continue;
-                }
-                if let Some(value) = entry.value() {
-                    collect(&value, &path.key(key), out);
-                }
-            }
-        }
-        Node::Sequence(s) => {
-            for (i, item) in s.items().enumerate() {
-                if let Some(value) = item.value() {
-                    collect(&value, &path.index(i), out);
-                }
-            }
-        }
-        Node::Scalar(s) => {
-            if matches!(s.data(), Value::String(_))
-                && pebble::has_template(ScalarMap::new(s.syntax()).decoded())
-            {
-                out.push((path.clone(), s.clone()));
-            }
-        }
-        Node::Alias(_) => {}
     }
 }
 

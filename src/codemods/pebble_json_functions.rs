@@ -11,9 +11,9 @@
 
 use super::{Applicability, Codemod, Declaration, Family, Fix, FlowContext, Phase, Safety};
 use crate::fix::refusal::Refusal;
-use crate::kestra::path::DataPath;
+use crate::kestra::path::{scalar_values, DataPath};
 use crate::kestra::pebble::{self, walk, ExprKind, Node as Tag, TagSpan, Tok};
-use crate::syntax::ast::{AstNode, Node, Scalar};
+use crate::syntax::ast::{AstNode, Scalar};
 use crate::syntax::scalar_map::ScalarMap;
 use crate::syntax::{TextRange, TextSize};
 use std::ops::Range;
@@ -41,49 +41,21 @@ impl Codemod for PebbleJsonFunctions {
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut scalars = Vec::new();
         if let Some(body) = ctx.parse.stream().first_document().and_then(|d| d.body()) {
-            collect(&body, &DataPath::root(), &mut scalars);
+            scalar_values(
+                &body,
+                &DataPath::root(),
+                &|s| {
+                    // An escape or an escaped line break could spell `json` too.
+                    let raw = s.syntax().text().to_string();
+                    raw.contains("json") || raw.contains('\\')
+                },
+                &mut scalars,
+            );
         }
         scalars
             .into_iter()
             .filter_map(|(path, scalar)| fix(ctx, &path, &scalar))
             .collect()
-    }
-}
-
-/// Every scalar value (never a key) holding `json`, with its path.
-fn collect(node: &Node, path: &DataPath, out: &mut Vec<(DataPath, Scalar)>) {
-    match node {
-        Node::Mapping(m) => {
-            for entry in m.entries() {
-                let Some(key) = entry.key_text() else {
-                    continue;
-                };
-                // With a duplicate key the path names the first entry
-                // only; the editor would edit another scalar than this.
-                let first = m.get(&key).map(|e| e.syntax().text_range());
-                if first != Some(entry.syntax().text_range()) {
-                    continue;
-                }
-                if let Some(value) = entry.value() {
-                    collect(&value, &path.key(key), out);
-                }
-            }
-        }
-        Node::Sequence(s) => {
-            for (i, item) in s.items().enumerate() {
-                if let Some(value) = item.value() {
-                    collect(&value, &path.index(i), out);
-                }
-            }
-        }
-        Node::Scalar(s) => {
-            // An escape or an escaped line break could spell `json` too.
-            let raw = s.syntax().text().to_string();
-            if raw.contains("json") || raw.contains('\\') {
-                out.push((path.clone(), s.clone()));
-            }
-        }
-        Node::Alias(_) => {}
     }
 }
 

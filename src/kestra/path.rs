@@ -104,6 +104,47 @@ impl fmt::Display for DataPath {
     }
 }
 
+/// Every scalar value under `node` (never a key) that `keep` accepts, with
+/// its path from `path`. A duplicate key's later entries are skipped: the
+/// path names the first entry only, and an edit at it would land there.
+pub fn scalar_values(
+    node: &crate::syntax::ast::Node,
+    path: &DataPath,
+    keep: &dyn Fn(&crate::syntax::ast::Scalar) -> bool,
+    out: &mut Vec<(DataPath, crate::syntax::ast::Scalar)>,
+) {
+    use crate::syntax::ast::{AstNode, Node};
+    match node {
+        Node::Mapping(m) => {
+            for entry in m.entries() {
+                let Some(key) = entry.key_text() else {
+                    continue;
+                };
+                let first = m.get(&key).map(|e| e.syntax().text_range());
+                if first != Some(entry.syntax().text_range()) {
+                    continue;
+                }
+                if let Some(value) = entry.value() {
+                    scalar_values(&value, &path.key(key), keep, out);
+                }
+            }
+        }
+        Node::Sequence(s) => {
+            for (i, item) in s.items().enumerate() {
+                if let Some(value) = item.value() {
+                    scalar_values(&value, &path.index(i), keep, out);
+                }
+            }
+        }
+        Node::Scalar(s) => {
+            if keep(s) {
+                out.push((path.clone(), s.clone()));
+            }
+        }
+        Node::Alias(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
