@@ -328,3 +328,92 @@ fn saphyr_to_json(y: &saphyr::Yaml) -> Result<Json, String> {
         Yaml::BadValue => return Err("saphyr: bad value".to_string()),
     })
 }
+
+/// One corpus file after [`migrate_corpus`] applied the fixes to a copy.
+pub struct CorpusFile<'a> {
+    /// Relative to the corpus folder.
+    pub name: String,
+    pub original: String,
+    pub report: &'a kestra_fix::engine::FileReport,
+    /// The copy, as written.
+    pub copy: PathBuf,
+    pub after: String,
+    pub settings: &'a kestra_fix::engine::config::Settings,
+}
+
+/// Runs `codemods` at `--target-version 2.0 --unsafe-fixes` over a copy of
+/// every Kestra corpus file and fails on what no codemod may do: an internal
+/// error (a fix the verifier rejects, no convergence, a panic), an output
+/// the oracle cannot read, a second run that changes something. `each` adds
+/// the test's own checks per file, pushing failures. Prints the hits per
+/// codemod (`-- --nocapture`).
+pub fn migrate_corpus(codemods: &[&str], mut each: impl FnMut(&CorpusFile, &mut Vec<String>)) {
+    use kestra_fix::engine::config::{Config, Overrides, Settings};
+    use kestra_fix::engine::process::process_file;
+    use kestra_fix::engine::verify::Verifier;
+    let root = kestra_dir();
+    let files = yaml_files(&root);
+    assert!(
+        files.len() >= 250,
+        "the Kestra corpus, found {}",
+        files.len()
+    );
+    let overrides = Overrides {
+        select: Some(codemods.iter().map(|c| c.to_string()).collect()),
+        unsafe_fixes: true,
+        target_version: Some("2.0".parse().unwrap()),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(&Config::default(), &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // codemod -> (findings, files with a finding, fixes applied)
+    let mut hits: std::collections::BTreeMap<&str, (usize, usize, usize)> =
+        codemods.iter().map(|c| (*c, (0, 0, 0))).collect();
+    let (mut changed, mut failures) = (0, Vec::new());
+    for (i, file) in files.iter().enumerate() {
+        let name = rel(file, &root);
+        let copy = dir.path().join(format!("{i}.yaml"));
+        std::fs::copy(file, &copy).unwrap();
+        let report = process_file(&copy, &settings, &Verifier::default(), true);
+        // Files that are not YAML are errors with any codemod; what counts
+        // is that no fix of ours fails, loops or panics.
+        let ours = ["verification", "not-converged", "panic"];
+        if report.errors.iter().any(|e| ours.contains(&e.code())) {
+            failures.push(format!("{name}: {:?}", report.errors));
+        }
+        for (codemod, entry) in hits.iter_mut() {
+            let mine: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.codemod == *codemod)
+                .collect();
+            entry.0 += mine.len();
+            entry.1 += usize::from(!mine.is_empty());
+            entry.2 += mine.iter().filter(|f| f.fixed).count();
+        }
+        if let Some(fixed) = &report.fixed {
+            changed += 1;
+            if let Err(e) = kestra_fix::fix::oracle::load(fixed) {
+                failures.push(format!("{name}: output does not read as YAML: {e}"));
+            }
+            let again = process_file(&copy, &settings, &Verifier::default(), false);
+            if again.fixed.is_some() {
+                failures.push(format!("{name}: a second run changed the file"));
+            }
+        }
+        let corpus_file = CorpusFile {
+            original: std::fs::read_to_string(file).unwrap_or_default(),
+            after: std::fs::read_to_string(&copy).unwrap_or_default(),
+            name,
+            report: &report,
+            copy,
+            settings: &settings,
+        };
+        each(&corpus_file, &mut failures);
+    }
+    println!("{} files, {changed} changed", files.len());
+    for (codemod, (findings, in_files, fixed)) in &hits {
+        println!("{codemod}: {findings} findings in {in_files} files, {fixed} fixed");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
