@@ -3,7 +3,7 @@
 
 use super::config::Settings;
 use super::error::{Error, ErrorKind};
-use super::verify::Verifier;
+use super::verify::{self, Verifier};
 use super::write::{self, ReadStamp};
 use crate::codemods::{FlowContext, Phase};
 use crate::fix::oracle as data;
@@ -319,13 +319,67 @@ struct Outcome {
 /// original text, so later rounds do not take it again.
 type Rejected = (&'static str, String, TextSize, TextSize);
 
+/// How the fix loop checks each round against the independent parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verification {
+    /// Each round's text is checked by the declared data it leads to
+    /// (declared changes replayed, promises checked on that data), and
+    /// the final text is read once by the independent parser and compared
+    /// with the declared data of the last round. One read of the final
+    /// text instead of one per round; any doubt means `Recheck`.
+    Final,
+    /// Each round's text is read by the independent parser and held to
+    /// its declared changes; a rejected fix is found, dropped alone and
+    /// reported.
+    PerRound,
+}
+
+/// Why the fix loop stopped without an outcome.
+enum Failure {
+    /// The user's text is at fault (or a limit was hit): the file's error.
+    Error(Error),
+    /// A check of [`Verification::Final`] failed: run again per round to
+    /// find, drop and report the fix to blame.
+    Recheck,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Error(e)
+    }
+}
+
 /// The fix loop over a text. `Err` leaves the file as it was.
+///
+/// The text is verified once at the end; only when that check fails is
+/// the loop run again verifying every round, which names the fix at fault
+/// exactly as a per-round check would have.
 fn fix_text(
     path: &Path,
     original: &str,
     settings: &Settings,
     verifier: &Verifier,
 ) -> Result<Outcome, Error> {
+    let per_round = || match run_rounds(path, original, settings, verifier, Verification::PerRound)
+    {
+        Ok(outcome) => Ok(outcome),
+        Err(Failure::Error(e)) => Err(e),
+        Err(Failure::Recheck) => unreachable!("per-round verification settles every round itself"),
+    };
+    match run_rounds(path, original, settings, verifier, Verification::Final) {
+        Ok(outcome) => Ok(outcome),
+        Err(Failure::Error(e)) => Err(e),
+        Err(Failure::Recheck) => per_round(),
+    }
+}
+
+fn run_rounds(
+    path: &Path,
+    original: &str,
+    settings: &Settings,
+    verifier: &Verifier,
+    verification: Verification,
+) -> Result<Outcome, Failure> {
     let original_index = LineIndex::new(original);
     let mut text = original.to_string();
     // Edits applied in each round, to map later positions back to `original`.
@@ -347,11 +401,8 @@ fn fix_text(
             // Round 0 is the user's text; later rounds were verified to
             // parse before they were kept, so this is the user's error.
             let pos = original_index.line_col(original, err.range.start());
-            return Err(Error::new(
-                path,
-                Some(pos),
-                ErrorKind::InvalidYaml(err.message.clone()),
-            ));
+            let kind = ErrorKind::InvalidYaml(err.message.clone());
+            return Err(Error::new(path, Some(pos), kind).into());
         }
         let Some(flow) = Flow::cast(&parse) else {
             return Ok(Outcome {
@@ -427,11 +478,13 @@ fn fix_text(
             break;
         }
         if round == MAX_ROUNDS {
-            return Err(Error::new(
-                path,
-                None,
-                ErrorKind::NotConverged { rounds: MAX_ROUNDS },
-            ));
+            // A fix that misdeclares its change could be what keeps the
+            // loop going; the per-round check would drop it.
+            if verification == Verification::Final {
+                return Err(Failure::Recheck);
+            }
+            let kind = ErrorKind::NotConverged { rounds: MAX_ROUNDS };
+            return Err(Error::new(path, None, kind).into());
         }
         let blame = |c: &Candidate, detail: String| {
             let (start, _) = locate(c.fix.range);
@@ -450,6 +503,20 @@ fn fix_text(
         let before = before_data.as_deref().unwrap_or_default();
         // A rejected fix is dropped alone: the round is retried without
         // it, so the file keeps every fix that verifies.
+        if verification == Verification::Final {
+            let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
+            let Some((edits, new_text, reparsed, expected)) =
+                declared_round(verifier, &text, before, &round)
+            else {
+                return Err(Failure::Recheck);
+            };
+            applied(&round, &mut findings, &mut created, dir, &locate);
+            history.push(RoundShifts::new(&edits));
+            before_data = Some(expected);
+            next_parse = Some(reparsed);
+            text = new_text;
+            continue;
+        }
         let verified = loop {
             if taken.is_empty() {
                 break None;
@@ -484,19 +551,20 @@ fn fix_text(
             next_parse = Some(parse);
             continue;
         };
-        findings.extend(taken.iter().map(|c| finding(c, locate(c.fix.range), true)));
-        for c in &taken {
-            for file in &c.fix.new_files {
-                created.push(CreatedFile {
-                    path: dir.join(&file.path),
-                    contents: file.contents.clone(),
-                });
-            }
-        }
+        applied(&taken, &mut findings, &mut created, dir, &locate);
         history.push(RoundShifts::new(&edits));
         before_data = Some(after);
         next_parse = Some(reparsed);
         text = new_text;
+    }
+    if verification == Verification::Final && !history.is_empty() {
+        // The one read of the fixed text: it must hold exactly the data
+        // the declared changes of every round lead to.
+        let expected = before_data.as_deref().unwrap_or_default();
+        match data::load(&text) {
+            Ok(after) if verify::same_data(expected, &after).is_ok() => {}
+            _ => return Err(Failure::Recheck),
+        }
     }
     findings.sort_by(|a, b| (a.start, a.end, a.codemod).cmp(&(b.start, b.end, b.codemod)));
     let suppression_notes = suppressions_used.map_or_else(Vec::new, |s| {
@@ -518,6 +586,52 @@ fn fix_text(
         errors,
         suppression_notes,
     })
+}
+
+/// The round's edits applied, the new text parsed by our parser, and the
+/// data the declared changes lead to, provided the text parses and every
+/// promise holds on that data; `None` when anything is in doubt.
+fn declared_round(
+    verifier: &Verifier,
+    text: &str,
+    before: &[Value],
+    round: &[&Candidate],
+) -> Option<(Vec<TextEdit>, String, Parse, Vec<Value>)> {
+    let edits: Vec<TextEdit> = round
+        .iter()
+        .flat_map(|c| c.fix.edits.iter().cloned())
+        .collect();
+    let new_text = apply_edits(text, &edits)?;
+    let reparsed = syntax::parse(&new_text);
+    if !reparsed.errors().is_empty() {
+        return None;
+    }
+    let changes: Vec<DataChange> = round
+        .iter()
+        .flat_map(|c| c.fix.changes.iter().cloned())
+        .collect();
+    let expected = crate::fix::change::replay(before, &changes).ok()?;
+    verifier.promises(before, &expected, &changes).ok()?;
+    Some((edits, new_text, reparsed, expected))
+}
+
+/// Records a round's applied fixes: fixed findings and the files they create.
+fn applied(
+    round: &[&Candidate],
+    findings: &mut Vec<Finding>,
+    created: &mut Vec<CreatedFile>,
+    dir: &Path,
+    locate: &dyn Fn(TextRange) -> (LineCol, LineCol),
+) {
+    findings.extend(round.iter().map(|c| finding(c, locate(c.fix.range), true)));
+    for c in round {
+        for file in &c.fix.new_files {
+            created.push(CreatedFile {
+                path: dir.join(&file.path),
+                contents: file.contents.clone(),
+            });
+        }
+    }
 }
 
 fn oracle_rejects(path: &Path, e: data::LoadError) -> Error {
@@ -955,6 +1069,38 @@ mod engine_tests {
 
     static EARLY: Early = Early;
     static LATE: Late = Late;
+
+    #[test]
+    fn a_misdeclared_fix_fails_the_final_check_and_is_blamed_per_round() {
+        let settings = settings_of(&[&LIAR, &POLITE]);
+        let path = Path::new("flow.yaml");
+        let v = Verifier::default();
+        let fast = run_rounds(path, FLOW, &settings, &v, Verification::Final);
+        assert!(matches!(fast, Err(Failure::Recheck)));
+        let outcome = fix_text(path, FLOW, &settings, &v).unwrap();
+        assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
+        assert!(outcome.errors[0].to_string().contains("`liar`"));
+        assert!(
+            outcome.text.contains("message: hello\n"),
+            "{}",
+            outcome.text
+        );
+        assert!(outcome.text.contains("description: extract-me\n"));
+    }
+
+    #[test]
+    fn truthful_fixes_pass_the_final_check_as_they_pass_each_round() {
+        let settings = settings_of(&[&EARLY, &LATE, &POLITE]);
+        let path = Path::new("flow.yaml");
+        let v = Verifier::default();
+        let outcome = |mode| match run_rounds(path, FLOW, &settings, &v, mode) {
+            Ok(o) => (o.text, o.findings, o.errors.len()),
+            Err(_) => panic!("{mode:?} failed"),
+        };
+        let fast = outcome(Verification::Final);
+        assert_eq!(fast, outcome(Verification::PerRound));
+        assert!(fast.0.contains("message: late-saw-early\n"), "{}", fast.0);
+    }
 
     #[test]
     fn a_later_phase_sees_what_an_earlier_phase_wrote() {

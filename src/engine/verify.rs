@@ -4,7 +4,10 @@
 //! verifier reads the text before and after with the independent parser,
 //! replays the declared changes on the before-data, and requires the result
 //! to equal the after-data. Further checks (such as "every plugin
-//! instance's effective configuration is unchanged") plug in as [`Check`]s.
+//! instance's effective configuration is unchanged") plug in as [`Check`]s;
+//! they hold for the declared data too ([`Verifier::promises`]), which is
+//! what lets the engine read a file's final text once instead of every
+//! round's (see `engine::process`).
 
 use crate::fix::change::first_difference;
 use crate::fix::DataChange;
@@ -33,28 +36,32 @@ impl Check for DeclaredChanges {
         after: &[Value],
         changes: &[DataChange],
     ) -> Result<(), String> {
-        let expected = crate::fix::change::replay(before, changes)?;
-        if expected.len() != after.len() {
+        same_data(&crate::fix::change::replay(before, changes)?, after)
+    }
+}
+
+/// `after` is exactly `expected`; `Err` names the first difference.
+pub fn same_data(expected: &[Value], after: &[Value]) -> Result<(), String> {
+    if expected.len() != after.len() {
+        return Err(format!(
+            "the file had {} documents, now {}",
+            expected.len(),
+            after.len()
+        ));
+    }
+    for (doc, (want, got)) in expected.iter().zip(after).enumerate() {
+        if let Some((path, detail)) = first_difference(want, got, &DataPath::root()) {
+            let at = if doc == 0 {
+                path.to_string()
+            } else {
+                format!("document {}: {path}", doc + 1)
+            };
             return Err(format!(
-                "the file had {} documents, now {}",
-                expected.len(),
-                after.len()
+                "data at {at} changed beyond what was declared: {detail}"
             ));
         }
-        for (doc, (want, got)) in expected.iter().zip(after).enumerate() {
-            if let Some((path, detail)) = first_difference(want, got, &DataPath::root()) {
-                let at = if doc == 0 {
-                    path.to_string()
-                } else {
-                    format!("document {}: {path}", doc + 1)
-                };
-                return Err(format!(
-                    "data at {at} changed beyond what was declared: {detail}"
-                ));
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Every plugin instance's effective configuration is unchanged, when a
@@ -99,7 +106,8 @@ impl Check for EffectiveConfig {
     }
 }
 
-/// The checks every applied fix must pass.
+/// The checks every applied fix must pass: exactly the declared changes,
+/// then every further [`Check`].
 pub struct Verifier {
     checks: Vec<Box<dyn Check>>,
 }
@@ -107,7 +115,7 @@ pub struct Verifier {
 impl Default for Verifier {
     fn default() -> Self {
         Verifier {
-            checks: vec![Box::new(DeclaredChanges), Box::new(EffectiveConfig)],
+            checks: vec![Box::new(EffectiveConfig)],
         }
     }
 }
@@ -118,7 +126,22 @@ impl Verifier {
         self
     }
 
+    /// `after`, as the independent parser read it, is `before` with
+    /// exactly `changes`, and every further check holds.
     pub fn verify(
+        &self,
+        before: &[Value],
+        after: &[Value],
+        changes: &[DataChange],
+    ) -> Result<(), String> {
+        DeclaredChanges.check(before, after, changes)?;
+        self.promises(before, after, changes)
+    }
+
+    /// The checks beyond the declared changes, on data the caller vouches
+    /// for by other means (the declared result, compared with the
+    /// independent parser's reading later).
+    pub fn promises(
         &self,
         before: &[Value],
         after: &[Value],

@@ -266,14 +266,32 @@ fn attached_comments_start(text: &str, offset: usize) -> usize {
     start
 }
 
-/// Every comment token in `range` of the tree `node` belongs to.
+/// Every comment token in `range` of the tree `node` belongs to. Only the
+/// subtrees that reach into `range` are walked: callers ask once per
+/// removed or copied member, and a walk of the whole tree each time made a
+/// flow with many such edits quadratic.
 fn comments_in(node: &SyntaxNode, range: TextRange) -> Vec<(TextRange, String)> {
     let root = node.ancestors().last().unwrap_or_else(|| node.clone());
-    root.descendants_with_tokens()
-        .filter_map(NodeOrToken::into_token)
-        .filter(|t| t.kind() == SyntaxKind::COMMENT && range.contains_range(t.text_range()))
-        .map(|t| (t.text_range(), t.text().to_string()))
-        .collect()
+    let Some(range) = range.intersect(root.text_range()) else {
+        return Vec::new();
+    };
+    let reaches = |r: TextRange| r.start() < range.end() && range.start() < r.end();
+    let mut comments = Vec::new();
+    let mut walk = root.preorder_with_tokens();
+    while let Some(event) = walk.next() {
+        match event {
+            rowan::WalkEvent::Enter(NodeOrToken::Node(n)) if !reaches(n.text_range()) => {
+                walk.skip_subtree();
+            }
+            rowan::WalkEvent::Enter(NodeOrToken::Token(t))
+                if t.kind() == SyntaxKind::COMMENT && range.contains_range(t.text_range()) =>
+            {
+                comments.push((t.text_range(), t.text().to_string()));
+            }
+            _ => {}
+        }
+    }
+    comments
 }
 
 /// The ranges of the comments [`node_text_at`] copies along with `node`.
