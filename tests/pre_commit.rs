@@ -137,6 +137,9 @@ fn pre_commit() -> Result<&'static Path, &'static str> {
                     "install",
                     "--quiet",
                     "--disable-pip-version-check",
+                    // Offline, fail in seconds rather than minutes.
+                    "--retries",
+                    "1",
                     "pre-commit",
                 ]),
                 "pip install pre-commit",
@@ -258,5 +261,23 @@ fn check_hook_fails_on_pending_changes_and_changes_nothing() {
         let (code, out) = run(exe, d);
         assert_eq!(code, Some(0), "{out}");
         assert_eq!(read(d), FIXED_FLOW);
+    });
+}
+
+#[test]
+fn the_working_tree_manifest_is_valid() {
+    with_pre_commit(|exe| {
+        let out = command(exe)
+            .arg("validate-manifest")
+            .arg(crate_dir().join(".pre-commit-hooks.yaml"))
+            .env("PRE_COMMIT_HOME", work_dir().join("home"))
+            .output()
+            .expect("pre-commit runs");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     });
 }
