@@ -579,6 +579,83 @@ pub fn load_config(path: &Path) -> Result<Config, Error> {
     parse_config(path, &text)
 }
 
+/// The shape of `kestra-fix.toml`, for `kestra-fix config-schema`: the
+/// keys [`parse_config`] reads, described for editors (taplo, Even Better
+/// TOML) that complete and check the file from a JSON Schema. Never built:
+/// only its derived schema is used.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(
+    title = "kestra-fix.toml",
+    description = "Configuration of kestra-fix, looked up from each flow's folder upwards.",
+    deny_unknown_fields
+)]
+#[allow(dead_code)]
+struct ConfigFile {
+    /// Another config file, relative to this one, read first; the keys set
+    /// here replace its keys (codemod tables merge option by option).
+    extend: Option<String>,
+    /// The codemods to run, replacing those on by default.
+    select: Option<Vec<CodemodName>>,
+    /// Codemods not to run.
+    ignore: Option<Vec<CodemodName>>,
+    /// Also apply fixes that may change behaviour.
+    unsafe_fixes: Option<bool>,
+    /// The Kestra version the flows must run on, "MAJOR.MINOR" (default "1.3").
+    #[schemars(regex(pattern = r"^[0-9]+\.[0-9]+$"))]
+    target_version: Option<String>,
+    /// User plugin catalogs (JSON), relative to this file.
+    plugin_catalogs: Option<Vec<String>>,
+    /// Globs, relative to this file's folder (a glob without `/` also
+    /// matches the file name anywhere), to the codemods matching files skip.
+    per_file_ignores: Option<BTreeMap<String, Vec<CodemodName>>>,
+}
+
+/// A codemod or family name: what the registry holds when the schema is
+/// printed, so the schema never lags behind it.
+struct CodemodName;
+
+impl schemars::JsonSchema for CodemodName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CodemodName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = codemods::all()
+            .iter()
+            .map(|c| c.name())
+            .chain(Family::ALL.iter().map(|f| f.name()))
+            .collect();
+        schemars::json_schema!({
+            "description": "A codemod or family name (see `kestra-fix list`).",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+/// The JSON Schema of `kestra-fix.toml`, with one table per codemod.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(ConfigFile).to_value();
+    if let Some(properties) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for c in codemods::all() {
+            // Options are parsed by each codemod, so their shape is its
+            // own; the table itself, and that it is one, is checked here.
+            properties.insert(
+                c.name().to_string(),
+                serde_json::json!({
+                    "description": format!("Options of `{}`: {} (see `kestra-fix explain {}`).", c.name(), c.summary(), c.name()),
+                    "type": "object",
+                }),
+            );
+        }
+    }
+    schema
+}
+
 /// Finds and caches the settings that govern each file.
 pub struct Resolver {
     overrides: Overrides,
