@@ -641,6 +641,16 @@ pub fn json_schema() -> serde_json::Value {
         .get_mut("properties")
         .and_then(serde_json::Value::as_object_mut)
     {
+        // TOML has no null: a key is set or absent (and nothing is
+        // `required`), so `Option`'s `null` would only mislead an editor.
+        for property in properties.values_mut() {
+            if let Some(types) = property.get_mut("type").and_then(|t| t.as_array_mut()) {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    property["type"] = only.clone();
+                }
+            }
+        }
         for c in codemods::all() {
             // Options are parsed by each codemod, so their shape is its
             // own; the table itself, and that it is one, is checked here.
