@@ -10,7 +10,7 @@ use crate::kestra::KestraVersion;
 use crate::report::{self, OutputFormat};
 use crate::syntax::{self, LineIndex};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -32,6 +32,9 @@ Exit codes:
 
 With --dry-run, stdout carries only a git-style patch:
   kestra-fix --dry-run . > fix.patch && git apply fix.patch
+With `-` as the path, one flow is read from stdin and the fixed flow
+printed to stdout (the patch with --dry-run); findings go to stderr:
+  kestra-fix --stdin-filename flows/a.yaml - < flows/a.yaml
 With a machine format (json, github, sarif), the stream or file that
 carries the report carries nothing else.";
 
@@ -43,9 +46,20 @@ pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Files and folders to fix (folders: every *.yml / *.yaml inside).
+    /// Files and folders to fix (folders: every *.yml / *.yaml inside);
+    /// `-` reads one flow from stdin.
     #[arg(value_name = "PATHS")]
     paths: Vec<PathBuf>,
+
+    /// The name of the flow read from stdin, for messages, the patch,
+    /// config discovery and per-file-ignores (implies `-` without paths).
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+
+    /// List the fixes applied (with --dry-run: that would be applied),
+    /// counted per codemod and file.
+    #[arg(long)]
+    show_fixes: bool,
 
     /// Write nothing; print the fixes as a patch that `git apply` accepts.
     #[arg(long, visible_alias = "diff")]
@@ -158,6 +172,9 @@ enum Command {
     /// Manage plugin catalogs (which properties each plugin type has).
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print the JSON Schema of kestra-fix.toml (for editors: e.g. taplo's
+    /// `#:schema` directive or Even Better TOML).
+    ConfigSchema,
     /// Print a shell completion script (e.g. `kestra-fix completions bash >
     /// ~/.local/share/bash-completion/completions/kestra-fix`).
     Completions {
@@ -200,6 +217,10 @@ pub fn run() -> ExitCode {
             ref schema,
             ref output,
         })) => catalog_import(schema, output.as_deref()),
+        Some(Command::ConfigSchema) => {
+            println!("{:#}", config::json_schema());
+            EXIT_CLEAN
+        }
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(
@@ -374,9 +395,18 @@ fn mistyped_subcommand(paths: &[PathBuf]) -> Option<String> {
     })
 }
 
+/// The path that stands for standard input.
+const STDIN: &str = "-";
+
 fn fix(cli: &Cli) -> u8 {
     if let Some(message) = mistyped_subcommand(&cli.paths) {
         eprintln!("{message}");
+        return EXIT_ERROR;
+    }
+    let dashes = cli.paths.iter().filter(|p| p.as_os_str() == STDIN).count();
+    let stdin = dashes > 0 || (cli.paths.is_empty() && cli.stdin_filename.is_some());
+    if stdin && cli.paths.len() > dashes.min(1) {
+        eprintln!("error: `-` (a flow on stdin) cannot be combined with other paths");
         return EXIT_ERROR;
     }
     let options = RunOptions {
@@ -397,15 +427,33 @@ fn fix(cli: &Cli) -> u8 {
             plugin_catalogs: cli.plugin_catalog.clone(),
         },
     };
-    // A machine-format report alone on its stream: in a dry run without
-    // `--output-file` that stream is stderr, so nothing else goes there
-    // (errors and warnings are in the report).
+    // Stdout carries the patch in a dry run, and the fixed flow when the
+    // flow came from stdin; the findings then go to stderr.
+    let stdout_busy = cli.dry_run || stdin;
+    // A machine-format report alone on its stream: when that stream is
+    // stderr, nothing else goes there (errors and warnings are in the
+    // report).
     let stderr_is_report =
-        cli.dry_run && cli.output_file.is_none() && cli.output_format != OutputFormat::Text;
-    let progress =
-        Progress::new(!cli.quiet && !stderr_is_report && std::io::stderr().is_terminal());
-    let result = engine::run(&options, |n| progress.start(n), &|| progress.tick());
-    progress.finish();
+        stdout_busy && cli.output_file.is_none() && cli.output_format != OutputFormat::Text;
+    let (result, stdin_bytes) = if stdin {
+        let name = cli
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STDIN));
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+            eprintln!("error: cannot read stdin: {e}");
+            return EXIT_ERROR;
+        }
+        let result = run_stdin(&options, &name, bytes.clone());
+        (result, Some(bytes))
+    } else {
+        let progress =
+            Progress::new(!cli.quiet && !stderr_is_report && std::io::stderr().is_terminal());
+        let result = engine::run(&options, |n| progress.start(n), &|| progress.tick());
+        progress.finish();
+        (result, None)
+    };
 
     let warnings = report::warnings(&result);
     if !stderr_is_report {
@@ -427,16 +475,32 @@ fn fix(cli: &Cli) -> u8 {
             }
         }
     }
+    let mut stdout = std::io::stdout().lock();
     if cli.dry_run {
         let color = cli.color.enabled(std::io::stdout().is_terminal());
         let patch = report::diff::render(&result, color);
-        let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(patch.as_bytes());
-        let _ = stdout.flush();
+    } else if let Some(bytes) = &stdin_bytes {
+        // The flow as fixed, else as it came: the output of a filter
+        // always stands in for its input.
+        let fixed = result.files.first().and_then(|f| f.fixed.as_deref());
+        let _ = stdout.write_all(fixed.map_or(bytes.as_slice(), str::as_bytes));
     }
-    if let Err(e) = write_report(cli, &result, &warnings) {
+    let _ = stdout.flush();
+    drop(stdout);
+    if let Err(e) = write_report(cli, &result, &warnings, stdout_busy) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_ERROR;
+    }
+    if cli.show_fixes && cli.output_format == OutputFormat::Text && !cli.quiet {
+        let color = |terminal: bool| cli.color.enabled(terminal);
+        let _ = if stdout_busy {
+            let text = fix_summary(&result, cli.dry_run, color(std::io::stderr().is_terminal()));
+            std::io::stderr().lock().write_all(text.as_bytes())
+        } else {
+            let text = fix_summary(&result, cli.dry_run, color(std::io::stdout().is_terminal()));
+            std::io::stdout().lock().write_all(text.as_bytes())
+        };
     }
     if !cli.quiet && !stderr_is_report {
         eprintln!(
@@ -459,14 +523,81 @@ fn fix(cli: &Cli) -> u8 {
     }
 }
 
-/// The findings report goes to `--output-file`, else stdout, except in a
-/// dry run, where stdout is reserved for the patch and it goes to stderr.
+/// One flow from stdin, named `name`, with the settings a file of that
+/// name would get; nothing is written.
+fn run_stdin(options: &RunOptions, name: &Path, bytes: Vec<u8>) -> RunResult {
+    let started = std::time::Instant::now();
+    let mut result = RunResult::default();
+    let settings = config::Resolver::new(options.overrides.clone(), options.config.as_deref())
+        .and_then(|mut r| r.settings_for(name));
+    match settings {
+        Ok(settings) => {
+            let verifier = engine::verify::Verifier::default();
+            let report = engine::process::analyze_stdin(name, bytes, &settings, &verifier);
+            result.rules = settings.codemods.iter().map(|c| c.declaration()).collect();
+            result.files.push(report);
+        }
+        Err(e) => result.errors.push(e),
+    }
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// ruff's `--show-fixes`: the fixes of the run, counted per codemod within
+/// each file, with what each codemod does.
+fn fix_summary(result: &RunResult, dry_run: bool, color: bool) -> String {
+    use std::collections::BTreeMap;
+    use std::fmt::Write as _;
+    let mut per_file: Vec<(String, BTreeMap<&str, usize>)> = Vec::new();
+    for file in &result.files {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in file.findings.iter().filter(|f| f.fixed) {
+            *counts.entry(f.codemod).or_default() += 1;
+        }
+        if !counts.is_empty() {
+            per_file.push((report::display_path(&file.path), counts));
+        }
+    }
+    let total: usize = per_file.iter().flat_map(|(_, c)| c.values()).sum();
+    if total == 0 {
+        return String::new();
+    }
+    let (bold, reset) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let width = per_file
+        .iter()
+        .flat_map(|(_, c)| c.values())
+        .max()
+        .map_or(1, |n| n.to_string().len());
+    let verb = if dry_run { "Would fix" } else { "Fixed" };
+    let s = if total == 1 { "" } else { "s" };
+    let mut out = format!("\n{bold}{verb} {total} error{s}:{reset}\n");
+    for (path, counts) in per_file {
+        let _ = writeln!(out, "- {bold}{}{reset}:", report::escape(&path));
+        for (codemod, n) in counts {
+            let summary = result
+                .rules
+                .iter()
+                .find(|r| r.name == codemod)
+                .map_or("", |r| r.summary);
+            let _ = writeln!(out, "    {n:>width$} × {codemod} ({summary})");
+        }
+    }
+    out
+}
+
+/// The findings report goes to `--output-file`, else stdout, except when
+/// stdout carries the patch or the fixed flow: then it goes to stderr.
 fn write_report(
     cli: &Cli,
     result: &RunResult,
     warnings: &[report::Warning],
+    stdout_busy: bool,
 ) -> std::io::Result<()> {
-    let to_terminal = match (&cli.output_file, cli.dry_run) {
+    let to_terminal = match (&cli.output_file, stdout_busy) {
         (Some(_), _) => false,
         (None, true) => std::io::stderr().is_terminal(),
         (None, false) => std::io::stdout().is_terminal(),
@@ -488,7 +619,7 @@ fn write_report(
             report::sarif::render(result, warnings, cli.dry_run)
         ),
     };
-    match (&cli.output_file, cli.dry_run) {
+    match (&cli.output_file, stdout_busy) {
         (Some(path), _) => std::fs::write(path, body),
         (None, true) => std::io::stderr().lock().write_all(body.as_bytes()),
         (None, false) => std::io::stdout().lock().write_all(body.as_bytes()),

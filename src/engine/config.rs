@@ -6,6 +6,8 @@
 //! unsafe-fixes = false
 //! target-version = "1.3"
 //! plugin-catalogs = ["plugins/acme.json"]  # relative to this file
+//! extend = "../kestra-fix.toml"        # read first; keys set here win
+//! per-file-ignores = { "legacy/*.yaml" = ["fetch-to-store"] }
 //! [migrate-renamed-types]              # one table of options per codemod
 //! ```
 
@@ -31,6 +33,33 @@ pub struct Config {
     /// User plugin catalogs, resolved against the config file's folder.
     pub plugin_catalogs: Vec<PathBuf>,
     pub codemod_options: BTreeMap<String, toml::Table>,
+    /// `per-file-ignores`, each glob anchored at the folder of the config
+    /// file that wrote it (an extended file's globs keep their own folder).
+    pub per_file_ignores: Vec<PerFileIgnore>,
+}
+
+/// One `per-file-ignores` entry: files matching `pattern` skip `names`.
+#[derive(Debug, Clone)]
+pub struct PerFileIgnore {
+    pub pattern: String,
+    /// The folder the glob is relative to, absolute.
+    pub base: PathBuf,
+    pub names: Vec<String>,
+    matcher: globset::GlobMatcher,
+}
+
+impl PerFileIgnore {
+    /// Whether `file` (absolute) matches: its path below `base` does, or,
+    /// for a pattern without `/`, its file name does (as in ruff, where
+    /// `"__init__.py"` covers every such file).
+    pub fn matches(&self, file: &Path) -> bool {
+        let below = file
+            .strip_prefix(&self.base)
+            .is_ok_and(|rel| self.matcher.is_match(rel));
+        below
+            || (!self.pattern.contains('/')
+                && file.file_name().is_some_and(|n| self.matcher.is_match(n)))
+    }
 }
 
 /// What the command line says; it wins over any config file.
@@ -265,8 +294,109 @@ fn position(text: &str, offset: usize) -> LineCol {
     LineIndex::new(text).line_col(text, TextSize::from(offset as u32))
 }
 
-/// Parses a config file's text; errors name the key and where it is.
+/// Parses a config file's text; errors name the key and where it is. An
+/// `extend`ed file is read first (from disk) and this file's keys replace
+/// its keys; codemod tables merge option by option.
 pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
+    let path = normalize(path);
+    parse_extending(&path, text, &mut vec![path.clone()])
+}
+
+/// [`parse_config`] with the chain of files that extend this one, first
+/// the outermost, for cycle detection.
+fn parse_extending(path: &Path, text: &str, chain: &mut Vec<PathBuf>) -> Result<Config, Error> {
+    let own = parse_own(path, text)?;
+    let Some((target, at)) = own.extend.clone() else {
+        return Ok(own.config);
+    };
+    let err =
+        |message: String| Error::new(path, Some(position(text, at)), ErrorKind::Config(message));
+    let parent_path = normalize(&path.parent().unwrap_or(Path::new("")).join(target));
+    if chain.contains(&parent_path) {
+        let shown: Vec<String> = chain
+            .iter()
+            .chain([&parent_path])
+            .map(|p| shown(p))
+            .collect();
+        return Err(err(format!("`extend` cycle: {}", shown.join(" -> "))));
+    }
+    let parent_text = std::fs::read_to_string(&parent_path).map_err(|e| {
+        err(format!(
+            "cannot read `extend`ed {}: {e}",
+            shown(&parent_path)
+        ))
+    })?;
+    chain.push(parent_path.clone());
+    let parent = parse_extending(&parent_path, &parent_text, chain)?;
+    chain.pop();
+    Ok(own.over(parent))
+}
+
+/// `path` made absolute and without `.`/`..`, lexically: configs found by
+/// discovery and named by `extend` compare equal however they are reached.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A config path as messages show it: relative to the current folder when
+/// inside it.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// One file's own settings, before any `extend`.
+struct OwnConfig {
+    config: Config,
+    /// The top-level keys this file sets.
+    set: Vec<String>,
+    /// `extend`'s value and where it is written.
+    extend: Option<(PathBuf, usize)>,
+}
+
+impl OwnConfig {
+    /// This file's keys over `parent`'s.
+    fn over(self, mut parent: Config) -> Config {
+        let own = self.config;
+        for key in &self.set {
+            match key.as_str() {
+                "select" => parent.select = own.select.clone(),
+                "ignore" => parent.ignore = own.ignore.clone(),
+                "unsafe-fixes" => parent.unsafe_fixes = own.unsafe_fixes,
+                "target-version" => parent.target_version = own.target_version,
+                "plugin-catalogs" => parent.plugin_catalogs = own.plugin_catalogs.clone(),
+                "per-file-ignores" => parent.per_file_ignores = own.per_file_ignores.clone(),
+                _ => {}
+            }
+        }
+        for (codemod, options) in own.codemod_options {
+            parent
+                .codemod_options
+                .entry(codemod)
+                .or_default()
+                .extend(options);
+        }
+        parent
+    }
+}
+
+fn parse_own(path: &Path, text: &str) -> Result<OwnConfig, Error> {
     let err = |offset: usize, message: String| {
         Error::new(
             path,
@@ -279,23 +409,33 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
             let offset = e.span().map_or(0, |s| s.start);
             err(offset, e.message().trim().to_string())
         })?;
-    let mut config = Config::default();
+    let base = path.parent().unwrap_or(Path::new(""));
+    // An unknown name in a list of codemod names, at the name itself.
+    let names = |key: &[&str], value: &toml::Value, value_at: usize| {
+        let list = string_list(value)
+            .ok_or_else(|| err(value_at, bad(&key.join("."), "a list of codemod names")))?;
+        for (i, name) in list.iter().enumerate() {
+            if let Err(unknown) = codemods_named(name) {
+                let at = item_offset(text, key, i).unwrap_or(value_at);
+                return Err(err(at, unknown.to_string()));
+            }
+        }
+        Ok(list)
+    };
+    let mut own = OwnConfig {
+        config: Config::default(),
+        set: Vec::new(),
+        extend: None,
+    };
+    let config = &mut own.config;
     for (key, value) in table {
         let at = key.span().start;
         let name = key.get_ref().as_str();
         let value_at = value.span().start;
         let value = value.into_inner();
         match name {
-            "select" => {
-                config.select = Some(
-                    string_list(&value)
-                        .ok_or_else(|| err(value_at, bad("select", "a list of codemod names")))?,
-                )
-            }
-            "ignore" => {
-                config.ignore = string_list(&value)
-                    .ok_or_else(|| err(value_at, bad("ignore", "a list of codemod names")))?
-            }
+            "select" => config.select = Some(names(&["select"], &value, value_at)?),
+            "ignore" => config.ignore = names(&["ignore"], &value, value_at)?,
             "unsafe-fixes" => {
                 config.unsafe_fixes = Some(
                     value
@@ -304,7 +444,6 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                 )
             }
             "plugin-catalogs" => {
-                let base = path.parent().unwrap_or(Path::new(""));
                 config.plugin_catalogs = string_list(&value)
                     .ok_or_else(|| {
                         err(
@@ -325,6 +464,38 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                 })?;
                 config.target_version = Some(v);
             }
+            "extend" => {
+                let target = value.as_str().ok_or_else(|| {
+                    err(value_at, bad("extend", "the path of another config file"))
+                })?;
+                own.extend = Some((PathBuf::from(target), value_at));
+            }
+            "per-file-ignores" => {
+                let toml::Value::Table(globs) = value else {
+                    return Err(err(
+                        value_at,
+                        bad(
+                            "per-file-ignores",
+                            "a table of globs to lists of codemod names",
+                        ),
+                    ));
+                };
+                for (pattern, list) in &globs {
+                    let key_path = ["per-file-ignores", pattern.as_str()];
+                    let pattern_at = item_offset_key(text, &key_path).unwrap_or(value_at);
+                    let matcher = globset::GlobBuilder::new(pattern)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| err(pattern_at, format!("invalid glob: {}", e.kind())))?
+                        .compile_matcher();
+                    config.per_file_ignores.push(PerFileIgnore {
+                        pattern: pattern.clone(),
+                        base: normalize(base),
+                        names: names(&key_path, list, pattern_at)?,
+                        matcher,
+                    });
+                }
+            }
             other => {
                 let Some(codemod) = codemods::by_name(other) else {
                     return Err(err(at, format!("unknown key `{other}`")));
@@ -335,7 +506,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                 if let Err(m) = codemod.check_options(&options) {
                     return Err(match option_at_fault(codemod, &options) {
                         Some(key) => err(
-                            key_offset(text, other, &key).unwrap_or(at),
+                            item_offset_key(text, &[other, &key]).unwrap_or(at),
                             format!("`{other}.{key}`: {m}"),
                         ),
                         None => err(at, format!("[{other}]: {m}")),
@@ -344,8 +515,41 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Error> {
                 config.codemod_options.insert(other.to_string(), options);
             }
         }
+        own.set.push(name.to_string());
     }
-    Ok(config)
+    Ok(own)
+}
+
+/// The spanned value at `keys` (tables only). Only on the error path: the
+/// plain parse keeps no spans below the top level.
+fn spanned_at<'i>(
+    root: &'i toml::de::DeTable<'i>,
+    keys: &[&str],
+) -> Option<(usize, &'i toml::de::DeValue<'i>)> {
+    use toml::de::DeValue;
+    let (first, rest) = keys.split_first()?;
+    let (key, value) = root.iter().find(|(k, _)| k.get_ref() == first)?;
+    match (rest, value.get_ref()) {
+        ([], v) => Some((key.span().start, v)),
+        (_, DeValue::Table(t)) => spanned_at(t, rest),
+        _ => None,
+    }
+}
+
+/// Where the key at `keys` is written.
+fn item_offset_key(text: &str, keys: &[&str]) -> Option<usize> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    spanned_at(root.get_ref(), keys).map(|(at, _)| at)
+}
+
+/// Where item `index` of the array at `keys` is written.
+fn item_offset(text: &str, keys: &[&str], index: usize) -> Option<usize> {
+    use toml::de::DeValue;
+    let root = toml::de::DeTable::parse(text).ok()?;
+    match spanned_at(root.get_ref(), keys)? {
+        (_, DeValue::Array(items)) => items.get(index).map(|i| i.span().start),
+        _ => None,
+    }
 }
 
 /// The first option that the codemod rejects on its own, if one does (an
@@ -355,21 +559,6 @@ fn option_at_fault(codemod: &dyn Codemod, options: &toml::Table) -> Option<Strin
         let alone = toml::Table::from_iter([(key.clone(), value.clone())]);
         codemod.check_options(&alone).is_err().then(|| key.clone())
     })
-}
-
-/// Where `key` of table `table` is written. Only on the error path: the
-/// plain parse keeps no spans below the top level.
-fn key_offset(text: &str, table: &str, key: &str) -> Option<usize> {
-    use toml::de::{DeTable, DeValue};
-    let root = DeTable::parse(text).ok()?;
-    let (_, value) = root.get_ref().iter().find(|(k, _)| k.get_ref() == table)?;
-    let DeValue::Table(options) = value.get_ref() else {
-        return None;
-    };
-    options
-        .iter()
-        .find(|(k, _)| k.get_ref() == key)
-        .map(|(k, _)| k.span().start)
 }
 
 fn bad(key: &str, expected: &str) -> String {
@@ -390,66 +579,181 @@ pub fn load_config(path: &Path) -> Result<Config, Error> {
     parse_config(path, &text)
 }
 
+/// The shape of `kestra-fix.toml`, for `kestra-fix config-schema`: the
+/// keys [`parse_config`] reads, described for editors (taplo, Even Better
+/// TOML) that complete and check the file from a JSON Schema. Never built:
+/// only its derived schema is used.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(
+    title = "kestra-fix.toml",
+    description = "Configuration of kestra-fix, looked up from each flow's folder upwards.",
+    deny_unknown_fields
+)]
+#[allow(dead_code)]
+struct ConfigFile {
+    /// Another config file, relative to this one, read first; the keys set
+    /// here replace its keys (codemod tables merge option by option).
+    extend: Option<String>,
+    /// The codemods to run, replacing those on by default.
+    select: Option<Vec<CodemodName>>,
+    /// Codemods not to run.
+    ignore: Option<Vec<CodemodName>>,
+    /// Also apply fixes that may change behaviour.
+    unsafe_fixes: Option<bool>,
+    /// The Kestra version the flows must run on, "MAJOR.MINOR" (default "1.3").
+    #[schemars(regex(pattern = r"^[0-9]+\.[0-9]+$"))]
+    target_version: Option<String>,
+    /// User plugin catalogs (JSON), relative to this file.
+    plugin_catalogs: Option<Vec<String>>,
+    /// Globs, relative to this file's folder (a glob without `/` also
+    /// matches the file name anywhere), to the codemods matching files skip.
+    per_file_ignores: Option<BTreeMap<String, Vec<CodemodName>>>,
+}
+
+/// A codemod or family name: what the registry holds when the schema is
+/// printed, so the schema never lags behind it.
+struct CodemodName;
+
+impl schemars::JsonSchema for CodemodName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CodemodName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = codemods::all()
+            .iter()
+            .map(|c| c.name())
+            .chain(Family::ALL.iter().map(|f| f.name()))
+            .collect();
+        schemars::json_schema!({
+            "description": "A codemod or family name (see `kestra-fix list`).",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+/// The JSON Schema of `kestra-fix.toml`, with one table per codemod.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(ConfigFile).to_value();
+    if let Some(properties) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        // TOML has no null: a key is set or absent (and nothing is
+        // `required`), so `Option`'s `null` would only mislead an editor.
+        for property in properties.values_mut() {
+            if let Some(types) = property.get_mut("type").and_then(|t| t.as_array_mut()) {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    property["type"] = only.clone();
+                }
+            }
+        }
+        for c in codemods::all() {
+            // Options are parsed by each codemod, so their shape is its
+            // own; the table itself, and that it is one, is checked here.
+            properties.insert(
+                c.name().to_string(),
+                serde_json::json!({
+                    "description": format!("Options of `{}`: {} (see `kestra-fix explain {}`).", c.name(), c.summary(), c.name()),
+                    "type": "object",
+                }),
+            );
+        }
+    }
+    schema
+}
+
 /// Finds and caches the settings that govern each file.
 pub struct Resolver {
     overrides: Overrides,
     /// `--config FILE`: one config for every file, no discovery.
-    fixed: Option<Arc<Settings>>,
+    fixed: Option<PathBuf>,
     by_dir: HashMap<PathBuf, Option<PathBuf>>,
-    by_config: HashMap<Option<PathBuf>, Arc<Settings>>,
+    by_config: HashMap<Option<PathBuf>, (Arc<Config>, Arc<Settings>)>,
+    /// Settings less the codemods a file's `per-file-ignores` name, by
+    /// config and those names.
+    narrowed: HashMap<(Option<PathBuf>, Vec<&'static str>), Arc<Settings>>,
 }
 
 impl Resolver {
     pub fn new(overrides: Overrides, config_override: Option<&Path>) -> Result<Self, Error> {
         let mut resolver = Resolver {
             overrides,
-            fixed: None,
+            fixed: config_override.map(Path::to_path_buf),
             by_dir: HashMap::new(),
             by_config: HashMap::new(),
+            narrowed: HashMap::new(),
         };
-        if let Some(path) = config_override {
-            resolver.fixed = Some(resolver.settings_from(Some(path))?);
-        } else {
-            // Command-line names are checked once, even with no config file.
-            resolver.settings_for_config(None)?;
-        }
+        // A bad `--config` (or, without one, bad command-line names) is
+        // reported once, before any file is read.
+        resolver.settings_for_config(resolver.fixed.clone())?;
         Ok(resolver)
     }
 
-    fn settings_from(&self, config_path: Option<&Path>) -> Result<Arc<Settings>, Error> {
+    fn settings_from(&self, config_path: Option<&Path>) -> Result<(Config, Settings), Error> {
         let config = match config_path {
             Some(p) => load_config(p)?,
             None => Config::default(),
         };
         let origin = config_path.map_or_else(|| PathBuf::from("<command line>"), Path::to_path_buf);
         let catalog = catalog_for(&config, &self.overrides)?;
-        Settings::resolve_with(&config, &self.overrides, catalog)
-            .map(Arc::new)
-            .map_err(|m| Error::new(origin, None, ErrorKind::Config(m)))
+        let settings = Settings::resolve_with(&config, &self.overrides, catalog)
+            .map_err(|m| Error::new(origin, None, ErrorKind::Config(m)))?;
+        Ok((config, settings))
     }
 
     fn settings_for_config(
         &mut self,
         config_path: Option<PathBuf>,
-    ) -> Result<Arc<Settings>, Error> {
+    ) -> Result<(Arc<Config>, Arc<Settings>), Error> {
         if let Some(s) = self.by_config.get(&config_path) {
             return Ok(s.clone());
         }
-        let s = self.settings_from(config_path.as_deref())?;
+        let (config, settings) = self.settings_from(config_path.as_deref())?;
+        let s = (Arc::new(config), Arc::new(settings));
         self.by_config.insert(config_path, s.clone());
         Ok(s)
     }
 
     /// The settings for `file`: the nearest `kestra-fix.toml` in its folder
-    /// or any parent, unless `--config` was given.
+    /// or any parent (unless `--config` was given), less the codemods its
+    /// `per-file-ignores` name for this file.
     pub fn settings_for(&mut self, file: &Path) -> Result<Arc<Settings>, Error> {
-        if let Some(s) = &self.fixed {
-            return Ok(s.clone());
+        let file = normalize(file);
+        let config_path = match &self.fixed {
+            Some(p) => Some(p.clone()),
+            None => {
+                let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+                self.nearest_config(&dir)
+            }
+        };
+        let (config, settings) = self.settings_for_config(config_path.clone())?;
+        let mut skipped: Vec<&'static str> = Vec::new();
+        for entry in config.per_file_ignores.iter().filter(|e| e.matches(&file)) {
+            for name in &entry.names {
+                // Checked when the config was read.
+                let named = codemods_named(name).unwrap_or_default();
+                skipped.extend(named.iter().map(|c| c.name()));
+            }
         }
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let found = self.nearest_config(&dir);
-        self.settings_for_config(found)
+        skipped.retain(|n| settings.codemods.iter().any(|c| c.name() == *n));
+        if skipped.is_empty() {
+            return Ok(settings);
+        }
+        skipped.sort_unstable();
+        skipped.dedup();
+        let narrowed = self
+            .narrowed
+            .entry((config_path, skipped))
+            .or_insert_with_key(|(_, skipped)| {
+                let mut s = (*settings).clone();
+                s.codemods.retain(|c| !skipped.contains(&c.name()));
+                Arc::new(s)
+            });
+        Ok(narrowed.clone())
     }
 
     fn nearest_config(&mut self, dir: &Path) -> Option<PathBuf> {
@@ -670,5 +974,114 @@ mod tests {
         .is_err());
         let e = codemods_named("migrate-2.1").err().unwrap();
         assert_eq!(e.suggestion, Some("migrate-2.0"));
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn extend_reads_the_parent_first_and_keys_set_here_replace_its_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            CONFIG_FILE,
+            "select = [\"fetch-to-store\"]\nignore = [\"split-flow\"]\nunsafe-fixes = true\nplugin-catalogs = [\"a.json\"]\n[hoist-plugin-defaults]\nkeys = [\"a\"]\nmin-occurrences = 3\n",
+        );
+        let child = write(
+            dir.path(),
+            "sub/kestra-fix.toml",
+            "extend = \"../kestra-fix.toml\"\nselect = [\"migrate-renamed-types\"]\nignore = []\n[hoist-plugin-defaults]\nmin-occurrences = 2\n",
+        );
+        let c = load_config(&child).unwrap();
+        assert_eq!(c.select, Some(vec!["migrate-renamed-types".to_string()]));
+        assert!(c.ignore.is_empty(), "an empty list set here replaces");
+        assert_eq!(c.unsafe_fixes, Some(true), "unset here: the parent's");
+        // Paths stay relative to the file that wrote them.
+        assert_eq!(c.plugin_catalogs, [dir.path().join("a.json")]);
+        let hoist = &c.codemod_options["hoist-plugin-defaults"];
+        assert_eq!(hoist["min-occurrences"].as_integer(), Some(2));
+        assert!(hoist.contains_key("keys"), "options merge key by key");
+    }
+
+    #[test]
+    fn extend_errors_name_the_chain_and_keep_their_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.toml", "ignore = []\nextend = \"b.toml\"\n");
+        write(dir.path(), "b.toml", "extend = \"./a.toml\"\n");
+        let e = load_config(&a).unwrap_err();
+        let b = dir.path().join("b.toml");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "invalid config: `extend` cycle: {} -> {} -> {}",
+                a.display(),
+                b.display(),
+                a.display()
+            )
+        );
+        assert_eq!(e.path, dir.path().join("b.toml"));
+        assert_eq!(e.position, Some(LineCol { line: 1, col: 10 }));
+        // An error inside the extended file is at its own line.
+        write(dir.path(), "b.toml", "\nselect = [\"nope\"]\n");
+        let e = load_config(&a).unwrap_err();
+        assert_eq!(e.path, dir.path().join("b.toml"));
+        assert_eq!(e.position, Some(LineCol { line: 2, col: 11 }));
+        let a = write(dir.path(), "a.toml", "extend = \"missing.toml\"\n");
+        let e = load_config(&a).unwrap_err();
+        assert_eq!(e.path, a);
+        assert!(e.to_string().contains("cannot read `extend`ed"), "{e}");
+        let e = parse("extend = 1\n").unwrap_err();
+        assert!(e.to_string().contains("`extend` must be"), "{e}");
+    }
+
+    #[test]
+    fn per_file_ignores_drop_codemods_for_matching_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            CONFIG_FILE,
+            "[per-file-ignores]\n\"legacy/*.yaml\" = [\"migrate-renamed-types\"]\n\"tmp_*.yml\" = [\"deprecated\"]\n",
+        );
+        let mut r = Resolver::new(Overrides::default(), None).unwrap();
+        let names = |s: &Settings| s.codemods.iter().map(|c| c.name()).collect::<Vec<_>>();
+        let plain = r.settings_for(&dir.path().join("a.yaml")).unwrap();
+        assert!(names(&plain).contains(&"migrate-renamed-types"));
+        let legacy = r.settings_for(&dir.path().join("legacy/a.yaml")).unwrap();
+        assert!(!names(&legacy).contains(&"migrate-renamed-types"));
+        assert_eq!(names(&legacy).len(), names(&plain).len() - 1);
+        // `*` stops at `/`.
+        let deeper = r.settings_for(&dir.path().join("legacy/x/a.yaml")).unwrap();
+        assert!(names(&deeper).contains(&"migrate-renamed-types"));
+        // A pattern without `/` matches the file name anywhere; a family
+        // name covers its codemods.
+        let tmp = r.settings_for(&dir.path().join("x/y/tmp_1.yml")).unwrap();
+        assert!(tmp
+            .codemods
+            .iter()
+            .all(|c| c.family() != Family::Deprecated));
+        let again = r.settings_for(&dir.path().join("legacy/b.yaml")).unwrap();
+        assert!(Arc::ptr_eq(&legacy, &again), "narrowed settings are cached");
+    }
+
+    #[test]
+    fn unknown_names_in_lists_are_errors_at_the_name() {
+        let e = parse(
+            "per-file-ignores = { \"a/*.yaml\" = [\"fetch-to-store\", \"fetch-to-stor\"] }\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.position, Some(LineCol { line: 1, col: 54 }));
+        assert!(
+            e.to_string().contains("did you mean `fetch-to-store`?"),
+            "{e}"
+        );
+        let e = parse("ignore = [\n  \"split-flow\",\n  \"nope\",\n]\n").unwrap_err();
+        assert_eq!(e.position, Some(LineCol { line: 3, col: 3 }));
+        let e = parse("[per-file-ignores]\n\"a/[\" = []\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.line), Some(2));
+        assert!(e.to_string().contains("invalid glob"), "{e}");
     }
 }

@@ -115,6 +115,34 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
         Ok(b) => b,
         Err(e) => return report.fail(Error::new(path, None, ErrorKind::Read(e))),
     };
+    analyze_bytes(report, bytes, settings, verifier, true)
+}
+
+/// A flow read from standard input, named `name`, through the fix loop.
+/// Nothing is written from such a run, so a fix that would create files
+/// stays a finding that says so.
+pub fn analyze_stdin(
+    name: &Path,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    verifier: &Verifier,
+) -> FileReport {
+    let report = FileReport {
+        path: name.to_path_buf(),
+        ..FileReport::default()
+    };
+    analyze_bytes(report, bytes, settings, verifier, false)
+}
+
+fn analyze_bytes(
+    mut report: FileReport,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    verifier: &Verifier,
+    create_files: bool,
+) -> FileReport {
+    let path = report.path.clone();
+    let path = path.as_path();
     let original = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e)
@@ -134,7 +162,7 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
         return report.fail(Error::new(path, Some(pos), ErrorKind::NotText(why)));
     }
     report.original = original;
-    let outcome = match fix_text(path, &report.original, settings, verifier) {
+    let outcome = match fix_text(path, &report.original, settings, verifier, create_files) {
         Ok(outcome) => outcome,
         Err(e) => return report.fail(e),
     };
@@ -156,7 +184,7 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
                 let kind = ErrorKind::NotConverged { rounds: MAX_ROUNDS };
                 return report.fail_unchanged(Error::new(&file.path, None, kind));
             }
-            match fix_text(&file.path, &file.contents, settings, verifier) {
+            match fix_text(&file.path, &file.contents, settings, verifier, create_files) {
                 Ok(o) if o.is_flow => {
                     file.contents = o.text;
                     report.errors.extend(o.errors);
@@ -173,6 +201,10 @@ pub(crate) fn analyze(path: &Path, settings: &Settings, verifier: &Verifier) -> 
     }
     report
 }
+
+/// Appended to a finding whose fix creates files, in a run on standard input.
+pub const NO_NEW_FILES: &str =
+    " (not applied: this fix creates files, which a run on standard input does not write)";
 
 const FIRST: LineCol = LineCol { line: 1, col: 1 };
 const UTF16_BOM: &str =
@@ -359,14 +391,28 @@ fn fix_text(
     original: &str,
     settings: &Settings,
     verifier: &Verifier,
+    create_files: bool,
 ) -> Result<Outcome, Error> {
-    let per_round = || match run_rounds(path, original, settings, verifier, Verification::PerRound)
-    {
+    let per_round = || match run_rounds(
+        path,
+        original,
+        settings,
+        verifier,
+        Verification::PerRound,
+        create_files,
+    ) {
         Ok(outcome) => Ok(outcome),
         Err(Failure::Error(e)) => Err(e),
         Err(Failure::Recheck) => unreachable!("per-round verification settles every round itself"),
     };
-    match run_rounds(path, original, settings, verifier, Verification::Final) {
+    match run_rounds(
+        path,
+        original,
+        settings,
+        verifier,
+        Verification::Final,
+        create_files,
+    ) {
         Ok(outcome) => Ok(outcome),
         Err(Failure::Error(e)) => Err(e),
         Err(Failure::Recheck) => per_round(),
@@ -379,6 +425,7 @@ fn run_rounds(
     settings: &Settings,
     verifier: &Verifier,
     verification: Verification,
+    create_files: bool,
 ) -> Result<Outcome, Failure> {
     let original_index = LineIndex::new(original);
     let mut text = original.to_string();
@@ -460,6 +507,8 @@ fn run_rounds(
             (c.codemod, c.fix.message.clone(), start, end)
         };
         let blocked = |c: &Candidate| rejected.contains(&key(c));
+        // Without files to create, a fix that creates some is not taken.
+        let blocked = |c: &Candidate| blocked(c) || (!create_files && !c.fix.new_files.is_empty());
         let mut taken = select(&candidates, settings.unsafe_fixes, &created, dir, &blocked);
         let locate = |range: TextRange| {
             let start = map_back(&history, range.start());
@@ -470,11 +519,13 @@ fn run_rounds(
             )
         };
         if taken.is_empty() {
-            findings.extend(
-                candidates
-                    .iter()
-                    .map(|c| finding(c, locate(c.fix.range), false)),
-            );
+            findings.extend(candidates.iter().map(|c| {
+                let mut f = finding(c, locate(c.fix.range), false);
+                if !create_files && !c.fix.new_files.is_empty() {
+                    f.message.push_str(NO_NEW_FILES);
+                }
+                f
+            }));
             break;
         }
         if round == MAX_ROUNDS {
@@ -1075,9 +1126,9 @@ mod engine_tests {
         let settings = settings_of(&[&LIAR, &POLITE]);
         let path = Path::new("flow.yaml");
         let v = Verifier::default();
-        let fast = run_rounds(path, FLOW, &settings, &v, Verification::Final);
+        let fast = run_rounds(path, FLOW, &settings, &v, Verification::Final, true);
         assert!(matches!(fast, Err(Failure::Recheck)));
-        let outcome = fix_text(path, FLOW, &settings, &v).unwrap();
+        let outcome = fix_text(path, FLOW, &settings, &v, true).unwrap();
         assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
         assert!(outcome.errors[0].to_string().contains("`liar`"));
         assert!(
@@ -1093,7 +1144,7 @@ mod engine_tests {
         let settings = settings_of(&[&EARLY, &LATE, &POLITE]);
         let path = Path::new("flow.yaml");
         let v = Verifier::default();
-        let outcome = |mode| match run_rounds(path, FLOW, &settings, &v, mode) {
+        let outcome = |mode| match run_rounds(path, FLOW, &settings, &v, mode, true) {
             Ok(o) => (o.text, o.findings, o.errors.len()),
             Err(_) => panic!("{mode:?} failed"),
         };
