@@ -64,17 +64,19 @@ impl Git {
     /// kestra-fix's own name and address for what is missing.
     pub fn identity_args(&self) -> Vec<String> {
         let mut args = Vec::new();
-        let known = |key: &str, vars: &[&str]| {
-            vars.iter()
-                .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
-                || self
-                    .run(&["config", "--get", key])
-                    .is_ok_and(|v| !v.is_empty())
+        let set = |var: &str| std::env::var_os(var).is_some_and(|x| !x.is_empty());
+        let configured = |key: &str| {
+            self.run(&["config", "--get", key])
+                .is_ok_and(|v| !v.is_empty())
         };
-        if !known("user.name", &["GIT_AUTHOR_NAME"]) {
+        // A commit needs both an author and a committer.
+        if !(configured("user.name") || set("GIT_AUTHOR_NAME") && set("GIT_COMMITTER_NAME")) {
             args.extend(["-c".into(), format!("user.name={FALLBACK_NAME}")]);
         }
-        if !known("user.email", &["GIT_AUTHOR_EMAIL", "EMAIL"]) {
+        if !(configured("user.email")
+            || set("EMAIL")
+            || set("GIT_AUTHOR_EMAIL") && set("GIT_COMMITTER_EMAIL"))
+        {
             args.extend(["-c".into(), format!("user.email={FALLBACK_EMAIL}")]);
         }
         args
