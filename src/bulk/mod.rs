@@ -12,10 +12,11 @@ use crate::codemods::Declaration;
 use crate::engine::{self, RunOptions, RunResult};
 use crate::report::{self, markdown};
 use git::{Git, GitError};
-use rayon::prelude::*;
 use repos::RepoSpec;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// What `repos run` does.
 #[derive(Debug, Clone)]
@@ -84,21 +85,30 @@ pub struct Outcome {
 }
 
 /// Runs every repository, `jobs` at a time; results in list order.
+///
+/// Plain threads, not a rayon pool: the engine inside each keeps rayon's
+/// global pool, one thread per core, for the files of its clone.
 pub fn run(options: &Options) -> Vec<Outcome> {
-    let work = || {
-        options
-            .repos
-            .par_iter()
-            .map(|spec| run_one(spec, options))
-            .collect()
-    };
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.max(1))
-        .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    }
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+    let workers = options.jobs.clamp(1, options.repos.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(spec) = options.repos.get(i) else {
+                    break;
+                };
+                let outcome = run_one(spec, options);
+                done.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((i, outcome));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, o)| o).collect()
 }
 
 /// Where `name`'s pull-request body goes: beside its clone, so `git add -A`
