@@ -338,7 +338,7 @@ pub fn cell(s: &str) -> String {
 /// Newlines would end a list item or a table row; control characters are
 /// shown escaped, as on a terminal.
 fn one_line(s: &str) -> String {
-    escape(s).replace(['\n', '\r'], " ")
+    escape(&s.replace(['\n', '\r'], " ")).into_owned()
 }
 
 #[cfg(test)]
