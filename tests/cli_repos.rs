@@ -548,3 +548,31 @@ fn the_bulk_migration_flow_is_ready_for_kestra_2_0() {
     let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
 }
+
+#[test]
+fn a_folder_in_the_way_is_that_repositorys_error_only() {
+    if !have_git() {
+        return;
+    }
+    let sb = Sandbox::new("");
+    sb.remote("blocked", "main", &[("f.yaml", OLD_FLOW)]);
+    sb.remote("fine", "main", &[("f.yaml", OLD_FLOW)]);
+    std::fs::create_dir_all(sb.path().join("kestra-fix-repos/blocked")).unwrap();
+    std::fs::write(sb.path().join("repos.txt"), "blocked.git\nfine.git\n").unwrap();
+    let out = sb.kestra_fix(&["repos", "run", "--repos", "repos.txt", "--commit"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("blocked: error: `") && stderr(&out).contains("is not a git clone"),
+        "{}",
+        stderr(&out)
+    );
+    let table = stdout(&out);
+    assert!(
+        table.contains("blocked      0        0       0       1  -"),
+        "{table}"
+    );
+    assert!(
+        table.contains("fine         1        1       0       0  kestra-fix/migrate @ "),
+        "{table}"
+    );
+}
