@@ -175,12 +175,72 @@ enum Command {
     /// Print the JSON Schema of kestra-fix.toml (for editors: e.g. taplo's
     /// `#:schema` directive or Even Better TOML).
     ConfigSchema,
+    /// Run kestra-fix over many git repositories.
+    #[command(subcommand)]
+    Repos(ReposCommand),
     /// Print a shell completion script (e.g. `kestra-fix completions bash >
     /// ~/.local/share/bash-completion/completions/kestra-fix`).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReposCommand {
+    /// Clone (or fetch) each repository, branch from its default branch,
+    /// apply kestra-fix, commit, and write a pull-request body.
+    #[command(after_help = REPOS_AFTER_HELP)]
+    Run(ReposRun),
+}
+
+const REPOS_AFTER_HELP: &str = "\
+Each repository is cloned into DIR/<name> (fetched when already there) and
+BRANCH is reset to its default branch (origin/HEAD, else main or master), so
+a re-run starts over from the current default branch. The pull-request body
+is written to DIR/<name>.PR.md, beside the clone, never inside it. <name> is
+the repository's last path segment without .git (owner-name when two
+repositories share it).
+
+Options after `--` are kestra-fix's own run options, e.g.
+  kestra-fix repos run --repos repos.txt --commit -- --target-version 2.0 --unsafe-fixes
+
+stdout carries one table row per repository. Exit codes: 2 when any
+repository had an error (the others still ran), 1 when findings are left
+for a person, else 0.";
+
+/// `repos run`'s flags.
+#[derive(Debug, clap::Args)]
+struct ReposRun {
+    /// One repository URL or local path per line; `#` comments and blank
+    /// lines are ignored.
+    #[arg(long, value_name = "FILE")]
+    repos: PathBuf,
+    /// Where the clones and PR bodies go.
+    #[arg(long, value_name = "DIR", default_value = "kestra-fix-repos")]
+    workdir: PathBuf,
+    /// The branch the fixes go on.
+    #[arg(long, value_name = "NAME", default_value = "kestra-fix/migrate")]
+    branch: String,
+    /// Commit the fixes on the branch (title and fixes per codemod).
+    #[arg(long)]
+    commit: bool,
+    /// One commit per codemod, in the order they run (implies --commit).
+    #[arg(long)]
+    commit_per_codemod: bool,
+    /// `git push --force-with-lease origin BRANCH` when something was committed.
+    #[arg(long)]
+    push: bool,
+    /// Open the pull request with `gh` (or print the command when `gh` is
+    /// not on PATH); needs --push.
+    #[arg(long, requires = "push")]
+    open_pr: bool,
+    /// Repositories processed at once.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 1)]
+    jobs: usize,
+    /// kestra-fix run options (--select, --target-version, --unsafe-fixes, ...).
+    #[arg(last = true, value_name = "KESTRA-FIX OPTIONS")]
+    options: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +281,7 @@ pub fn run() -> ExitCode {
             println!("{:#}", config::json_schema());
             EXIT_CLEAN
         }
+        Some(Command::Repos(ReposCommand::Run(ref args))) => repos_run(args),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(
@@ -313,6 +374,95 @@ fn catalog_import(schema: &Path, output: Option<&Path>) -> u8 {
         shown(schema)
     );
     EXIT_CLEAN
+}
+
+fn repos_run(args: &ReposRun) -> u8 {
+    let usage = |message: &str| {
+        eprintln!("error: {message}");
+        EXIT_ERROR
+    };
+    if args.push && !(args.commit || args.commit_per_codemod) {
+        return usage("--push needs --commit or --commit-per-codemod");
+    }
+    // The run options are kestra-fix's own flags, parsed by the same struct.
+    let run = match Cli::try_parse_from(
+        std::iter::once("kestra-fix".to_string()).chain(args.options.clone()),
+    ) {
+        Ok(run) => run,
+        Err(e) => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+    };
+    if run.command.is_some() || !run.paths.is_empty() {
+        return usage("after `--` come run options only: the paths are the repositories");
+    }
+    if run.dry_run
+        || run.output_file.is_some()
+        || run.statistics
+        || run.output_format != OutputFormat::Text
+    {
+        return usage(
+            "after `--`, --dry-run and report options do not apply: each repository gets a PR body",
+        );
+    }
+    let text = match std::fs::read_to_string(&args.repos) {
+        Ok(t) => t,
+        Err(e) => {
+            let path = report::display_path(&args.repos);
+            eprintln!("{}: error: cannot read: {e}", report::escape(&path));
+            return EXIT_ERROR;
+        }
+    };
+    let options = crate::bulk::Options {
+        repos: crate::bulk::repos::parse(&text),
+        workdir: args.workdir.clone(),
+        branch: args.branch.clone(),
+        commit: args.commit || args.commit_per_codemod,
+        commit_per_codemod: args.commit_per_codemod,
+        push: args.push,
+        open_pr: args.open_pr,
+        jobs: args.jobs,
+        run: RunOptions {
+            no_ignore: run.no_ignore,
+            jobs: run.jobs,
+            config: run.config.clone(),
+            overrides: Overrides {
+                select: run.select.clone(),
+                ignore: run.ignore.clone(),
+                unsafe_fixes: run.unsafe_fixes,
+                target_version: run.target_version,
+                plugin_catalogs: run.plugin_catalog.clone(),
+            },
+            ..RunOptions::default()
+        },
+    };
+    let outcomes = crate::bulk::run(&options);
+    for o in &outcomes {
+        for e in &o.errors {
+            eprintln!("{e}");
+        }
+        match &o.pull_request {
+            Some(crate::bulk::PullRequest::Opened(url)) => {
+                eprintln!(
+                    "{}: pull request: {}",
+                    report::escape(&o.name),
+                    report::escape(url)
+                );
+            }
+            Some(crate::bulk::PullRequest::Command(command)) => eprintln!(
+                "{}: `gh` is not on PATH; open the pull request with:\n  {}",
+                report::escape(&o.name),
+                report::escape(command)
+            ),
+            None => {}
+        }
+    }
+    let table = crate::bulk::table(&outcomes, &args.branch);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(table.as_bytes());
+    let _ = stdout.flush();
+    crate::bulk::exit_code(&outcomes)
 }
 
 fn read_for_debug(file: &Path) -> Result<String, u8> {
@@ -618,6 +768,7 @@ fn write_report(
             "{:#}\n",
             report::sarif::render(result, warnings, cli.dry_run)
         ),
+        OutputFormat::Markdown => report::markdown::render(result, cli.dry_run),
     };
     match (&cli.output_file, stdout_busy) {
         (Some(path), _) => std::fs::write(path, body),

@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod summary;
 pub mod text;
@@ -26,6 +27,8 @@ pub enum OutputFormat {
     Github,
     /// SARIF 2.1.0, for code-scanning uploads.
     Sarif,
+    /// A pull-request body: fixes per codemod, what is left, created files.
+    Markdown,
 }
 
 /// The version of the JSON document's shape; bumped on breaking changes.
