@@ -22,7 +22,7 @@ use crate::fix::editor::Editor;
 use crate::fix::refusal::Refusal;
 use crate::kestra::defaults::{effective, flow_defaults, PluginDefault};
 use crate::kestra::flow::PluginInstance;
-use crate::kestra::path::DataPath;
+use crate::kestra::path::{DataPath, PathSeg};
 use crate::kestra::pebble::{references, tags, Reference, TagKind};
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Entry, Mapping, Node};
@@ -122,9 +122,9 @@ impl Codemod for FetchToStore {
         let options: &Options = ctx.options();
         let instances: Vec<(PluginInstance, QueryType)> = ctx
             .flow
-            .plugin_instances()
-            .into_iter()
-            .filter_map(|inst| query_type(&inst.type_name).map(|q| (inst, q)))
+            .instances()
+            .iter()
+            .filter_map(|inst| query_type(&inst.type_name).map(|q| (inst.clone(), q)))
             .collect();
         if instances.is_empty() {
             return Vec::new();
@@ -349,33 +349,51 @@ struct Expression {
 /// `errors`, `finally`, flow `outputs`, `variables`...), that reads outputs.
 fn expressions(root: &Mapping) -> Vec<Expression> {
     let mut out = Vec::new();
-    collect_expressions(&Node::Mapping(root.clone()), &DataPath::root(), &mut out);
+    collect_expressions(
+        &Node::Mapping(root.clone()),
+        &mut DataPath::root(),
+        &mut out,
+    );
     out
 }
 
-fn collect_expressions(node: &Node, path: &DataPath, out: &mut Vec<Expression>) {
+/// `path` is extended and restored in place: few scalars hold an
+/// expression, so a path is copied only for those.
+fn collect_expressions(node: &Node, path: &mut DataPath, out: &mut Vec<Expression>) {
+    let mut descend = |value: &Node, segments: Vec<PathSeg>| {
+        let depth = path.0.len();
+        path.0.extend(segments);
+        collect_expressions(value, path, out);
+        path.0.truncate(depth);
+    };
     match node {
         Node::Mapping(m) => {
             for entry in m.entries() {
                 let key = entry.key_text().unwrap_or_default();
                 if let Some(value) = entry.value() {
-                    collect_expressions(&value, &path.key(key), out);
+                    descend(&value, vec![PathSeg::Key(key)]);
                 }
             }
         }
         Node::Sequence(s) => {
             for (i, item) in s.items().enumerate() {
                 if let Some(value) = item.value() {
-                    collect_expressions(&value, &path.index(i), out);
+                    descend(&value, vec![PathSeg::Index(i)]);
                 } else if let Some(pair) = item.flow_pair() {
                     if let Some(value) = pair.value() {
                         let key = pair.key_text().unwrap_or_default();
-                        collect_expressions(&value, &path.index(i).key(key), out);
+                        descend(&value, vec![PathSeg::Index(i), PathSeg::Key(key)]);
                     }
                 }
             }
         }
         Node::Scalar(s) => {
+            // Every Pebble tag opens with `{`, in the text or (quoted) as
+            // an escape: most scalars need no decoding to be ruled out.
+            let raw = s.syntax().text();
+            if !raw.contains_char('{') && !raw.contains_char('\\') {
+                return;
+            }
             let text = s.value();
             for tag in tags(&text) {
                 if tag.kind == TagKind::Comment {

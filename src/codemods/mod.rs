@@ -79,8 +79,26 @@ pub struct FlowContext<'a> {
 /// shared: the decoded data and the file's style.
 #[derive(Default)]
 pub struct Round {
-    data: OnceCell<Option<Value>>,
+    documents: OnceCell<Option<Vec<Value>>>,
     style: OnceCell<Style>,
+}
+
+impl Round {
+    /// Every document of `parse` decoded (`None` if one cannot be), once
+    /// per round; `parse` is the round's tree.
+    pub fn documents(&self, parse: &Parse) -> Option<&[Value]> {
+        self.documents
+            .get_or_init(|| decode_documents(parse).ok())
+            .as_deref()
+    }
+
+    /// [`Round::documents`], owned, for what outlives the round.
+    pub fn into_documents(self, parse: &Parse) -> Option<Vec<Value>> {
+        match self.documents.into_inner() {
+            Some(documents) => documents,
+            None => decode_documents(parse).ok(),
+        }
+    }
 }
 
 impl FlowContext<'_> {
@@ -88,10 +106,7 @@ impl FlowContext<'_> {
     /// the engine's parse check makes rare). The engine verifies fixes
     /// with an independent parser; codemods plan with this one.
     pub fn data(&self) -> Option<&Value> {
-        self.round
-            .data
-            .get_or_init(|| decode_documents(self.parse).ok()?.into_iter().next())
-            .as_ref()
+        self.round.documents(self.parse)?.first()
     }
 
     /// The running codemod's options, of the type its `parse_options`

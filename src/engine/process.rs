@@ -432,6 +432,7 @@ fn run_rounds(
     // Edits applied in each round, to map later positions back to `original`.
     let mut history: Vec<RoundShifts> = Vec::new();
     let mut before_data: Option<Vec<Value>> = None;
+    let mut promised = Promised::default();
     // The tree verification built for the text the next round starts from.
     let mut next_parse: Option<Parse> = None;
     let mut findings = Vec::new();
@@ -468,39 +469,6 @@ fn run_rounds(
         }
         let mut candidates = Vec::new();
         let shared = crate::codemods::Round::default();
-        for codemod in &settings.codemods {
-            let ctx = FlowContext {
-                path,
-                text: &text,
-                parse: &parse,
-                flow: &flow,
-                line_index: &line_index,
-                target_version: settings.target_version,
-                catalog: settings.catalog,
-                options: settings.options_for(codemod.name()),
-                suppressions: &suppressions,
-                codemod: codemod.name(),
-                round: &shared,
-            };
-            candidates.extend(
-                codemod
-                    .run(&ctx)
-                    .into_iter()
-                    .filter(|f| {
-                        !suppressions
-                            .covers_any(&[codemod.name(), codemod.family().name()], f.range.start())
-                    })
-                    .map(|fix| Candidate {
-                        codemod: codemod.name(),
-                        phase: codemod.phase(),
-                        fix,
-                    }),
-            );
-        }
-        match &mut suppressions_used {
-            Some(used) => used.absorb(&suppressions),
-            None => suppressions_used = Some(suppressions.clone()),
-        }
         let key = |c: &Candidate| -> Rejected {
             let start = map_back(&history, c.fix.range.start());
             let end = map_back(&history, c.fix.range.end());
@@ -509,7 +477,54 @@ fn run_rounds(
         let blocked = |c: &Candidate| rejected.contains(&key(c));
         // Without files to create, a fix that creates some is not taken.
         let blocked = |c: &Candidate| blocked(c) || (!create_files && !c.fix.new_files.is_empty());
-        let mut taken = select(&candidates, settings.unsafe_fixes, &created, dir, &blocked);
+        // Phases run in order, and a round applies only the earliest phase
+        // with something to apply: once a phase has, the later ones would
+        // only be run again on the next round's text.
+        let mut phases: Vec<Phase> = settings.codemods.iter().map(|c| c.phase()).collect();
+        phases.sort();
+        phases.dedup();
+        let mut taken = Vec::new();
+        for phase in phases {
+            for codemod in settings.codemods.iter().filter(|c| c.phase() == phase) {
+                let ctx = FlowContext {
+                    path,
+                    text: &text,
+                    parse: &parse,
+                    flow: &flow,
+                    line_index: &line_index,
+                    target_version: settings.target_version,
+                    catalog: settings.catalog,
+                    options: settings.options_for(codemod.name()),
+                    suppressions: &suppressions,
+                    codemod: codemod.name(),
+                    round: &shared,
+                };
+                candidates.extend(
+                    codemod
+                        .run(&ctx)
+                        .into_iter()
+                        .filter(|f| {
+                            !suppressions.covers_any(
+                                &[codemod.name(), codemod.family().name()],
+                                f.range.start(),
+                            )
+                        })
+                        .map(|fix| Candidate {
+                            codemod: codemod.name(),
+                            phase: codemod.phase(),
+                            fix,
+                        }),
+                );
+            }
+            taken = select(&candidates, settings.unsafe_fixes, &created, dir, &blocked);
+            if !taken.is_empty() {
+                break;
+            }
+        }
+        match &mut suppressions_used {
+            Some(used) => used.absorb(&suppressions),
+            None => suppressions_used = Some(suppressions.clone()),
+        }
         let locate = |range: TextRange| {
             let start = map_back(&history, range.start());
             let end = map_back(&history, range.end()).max(start);
@@ -549,21 +564,44 @@ fn run_rounds(
             )
         };
         if before_data.is_none() {
-            before_data = Some(data::load(&text).map_err(|e| oracle_rejects(path, e))?);
+            // Per round, the independent parser reads the text before and
+            // after. Finally, it reads only the fixed text, and our own
+            // reading of the original stands in: where the two parsers
+            // read the original differently, the final comparison fails
+            // and the file is checked again per round.
+            before_data = match verification {
+                Verification::Final => Some(shared.into_documents(&parse).ok_or(Failure::Recheck)?),
+                Verification::PerRound => {
+                    Some(data::load(&text).map_err(|e| oracle_rejects(path, e))?)
+                }
+            };
         }
         let before = before_data.as_deref().unwrap_or_default();
         // A rejected fix is dropped alone: the round is retried without
         // it, so the file keeps every fix that verifies.
         if verification == Verification::Final {
             let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
-            let Some((edits, new_text, reparsed, expected)) =
-                declared_round(verifier, &text, before, &round)
-            else {
+            let Some((edits, new_text, reparsed, changes)) = declared_round(&text, &round) else {
                 return Err(Failure::Recheck);
             };
+            let expected =
+                crate::fix::change::replay(before, &changes).map_err(|_| Failure::Recheck)?;
+            // Rounds that promise an unchanged effective configuration come
+            // one after another (a round holds only such fixes or none),
+            // so the promise is checked once over the whole run of them.
+            let promising = changes.contains(&DataChange::SameEffectiveConfig);
+            if !promising {
+                promised.check(verifier, before)?;
+                verifier
+                    .promises(before, &expected, &changes)
+                    .map_err(|_| Failure::Recheck)?;
+            }
             applied(&round, &mut findings, &mut created, dir, &locate);
             history.push(RoundShifts::new(&edits));
-            before_data = Some(expected);
+            let before = std::mem::replace(&mut before_data, Some(expected));
+            if promising {
+                promised.extend(before.unwrap_or_default(), changes);
+            }
             next_parse = Some(reparsed);
             text = new_text;
             continue;
@@ -612,6 +650,7 @@ fn run_rounds(
         // The one read of the fixed text: it must hold exactly the data
         // the declared changes of every round lead to.
         let expected = before_data.as_deref().unwrap_or_default();
+        promised.check(verifier, expected)?;
         match data::load(&text) {
             Ok(after) if verify::same_data(expected, &after).is_ok() => {}
             _ => return Err(Failure::Recheck),
@@ -640,14 +679,12 @@ fn run_rounds(
 }
 
 /// The round's edits applied, the new text parsed by our parser, and the
-/// data the declared changes lead to, provided the text parses and every
-/// promise holds on that data; `None` when anything is in doubt.
+/// round's declared changes; `None` when the edits do not apply or the
+/// text does not parse.
 fn declared_round(
-    verifier: &Verifier,
     text: &str,
-    before: &[Value],
     round: &[&Candidate],
-) -> Option<(Vec<TextEdit>, String, Parse, Vec<Value>)> {
+) -> Option<(Vec<TextEdit>, String, Parse, Vec<DataChange>)> {
     let edits: Vec<TextEdit> = round
         .iter()
         .flat_map(|c| c.fix.edits.iter().cloned())
@@ -661,9 +698,31 @@ fn declared_round(
         .iter()
         .flat_map(|c| c.fix.changes.iter().cloned())
         .collect();
-    let expected = crate::fix::change::replay(before, &changes).ok()?;
-    verifier.promises(before, &expected, &changes).ok()?;
-    Some((edits, new_text, reparsed, expected))
+    Some((edits, new_text, reparsed, changes))
+}
+
+/// Consecutive rounds whose fixes promise an unchanged effective
+/// configuration: the data before the first and their declared changes.
+#[derive(Default)]
+struct Promised(Option<(Vec<Value>, Vec<DataChange>)>);
+
+impl Promised {
+    fn extend(&mut self, before: Vec<Value>, changes: Vec<DataChange>) {
+        self.0
+            .get_or_insert_with(|| (before, Vec::new()))
+            .1
+            .extend(changes);
+    }
+
+    /// Checks the promises from the first of the rounds to `now`.
+    fn check(&mut self, verifier: &Verifier, now: &[Value]) -> Result<(), Failure> {
+        match self.0.take() {
+            Some((start, changes)) => verifier
+                .promises(&start, now, &changes)
+                .map_err(|_| Failure::Recheck),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Records a round's applied fixes: fixed findings and the files they create.
@@ -1137,6 +1196,51 @@ mod engine_tests {
             outcome.text
         );
         assert!(outcome.text.contains("description: extract-me\n"));
+    }
+
+    /// Removes the first task's message and promises that changes no
+    /// effective configuration, which is false.
+    struct Promiser;
+
+    impl Codemod for Promiser {
+        meta!("promiser");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let Some(at) = ctx.text.find("    message: hi\n") else {
+                return Vec::new();
+            };
+            let range = TextRange::at(TextSize::from(at as u32), TextSize::from(16));
+            let task = crate::kestra::path::DataPath::root().key("tasks").index(0);
+            let changes = vec![
+                DataChange::RemoveKey {
+                    path: task,
+                    key: "message".into(),
+                },
+                DataChange::SameEffectiveConfig,
+            ];
+            vec![Fix::new(
+                range,
+                "drop",
+                Applicability::Safe,
+                vec![TextEdit::replace(range, "")],
+                changes,
+            )]
+        }
+    }
+
+    static PROMISER: Promiser = Promiser;
+
+    #[test]
+    fn a_broken_promise_fails_the_final_check_and_is_blamed_per_round() {
+        let settings = settings_of(&[&PROMISER]);
+        let path = Path::new("flow.yaml");
+        let v = Verifier::default();
+        let fast = run_rounds(path, FLOW, &settings, &v, Verification::Final, true);
+        assert!(matches!(fast, Err(Failure::Recheck)));
+        let outcome = fix_text(path, FLOW, &settings, &v, true).unwrap();
+        assert_eq!(outcome.text, FLOW);
+        assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
+        let error = outcome.errors[0].to_string();
+        assert!(error.contains("effective configuration"), "{error}");
     }
 
     #[test]
