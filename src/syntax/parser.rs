@@ -18,7 +18,7 @@
 
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
-use super::SyntaxError;
+use super::{SyntaxError, SyntaxNode};
 use rowan::{GreenNode, GreenNodeBuilder, NodeCache, TextRange, TextSize};
 use std::cell::{Cell, RefCell};
 
@@ -35,7 +35,22 @@ thread_local! {
 /// the cache itself): past this many parsed bytes it starts over.
 const CACHE_RESET_BYTES: usize = 1 << 20;
 
+/// The tree of `text` and every syntax error in it, in source order: the
+/// parser's, and those of the whole-stream checks (`check`).
 pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+    let (green, mut errors, has_alias) = build(text);
+    errors.extend(super::check::forbidden_character(text));
+    // What an alias refers to is only sound in a tree without errors, and
+    // only aliases can break it: most flows have none, and skip the walk.
+    if errors.is_empty() && has_alias {
+        errors.extend(super::check::aliases(&SyntaxNode::new_root(green.clone())));
+    }
+    errors.sort_by_key(|e| e.range.start());
+    (green, errors)
+}
+
+/// The tree, the parser's errors, and whether the tree holds an alias.
+fn build(text: &str) -> (GreenNode, Vec<SyntaxError>, bool) {
     CACHE.with(|cache| {
         let parsed = CACHED_BYTES.get() + text.len();
         let mut cache = match cache.try_borrow_mut() {
@@ -53,7 +68,7 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
     })
 }
 
-fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>) {
+fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>, bool) {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -64,9 +79,10 @@ fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<Synt
         tag_handles: Vec::new(),
         props_end: usize::MAX,
         depth: 0,
+        has_alias: false,
     };
     p.stream();
-    (p.builder.finish(), p.errors)
+    (p.builder.finish(), p.errors, p.has_alias)
 }
 
 /// Deepest nesting of collections the parser follows; real flows use a
@@ -178,6 +194,8 @@ struct Parser<'a, 'c> {
     /// Collections open around the cursor: recursion is bounded by
     /// [`MAX_DEPTH`], so hostile input cannot overflow the stack.
     depth: u32,
+    /// Whether an ALIAS node was emitted (the alias check needs one).
+    has_alias: bool,
 }
 
 impl Parser<'_, '_> {
@@ -1073,6 +1091,7 @@ impl Parser<'_, '_> {
     }
 
     fn alias(&mut self) {
+        self.has_alias = true;
         let after_props = self.props_end <= self.pos
             && self.bytes[self.props_end..self.pos]
                 .iter()
