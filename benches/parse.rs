@@ -87,7 +87,10 @@ fn yaml_test_suite() -> Input {
         }
     }
     let mut paths = Vec::new();
-    walk(&manifest_dir().join("tests/data/yaml-test-suite"), &mut paths);
+    walk(
+        &manifest_dir().join("tests/data/yaml-test-suite"),
+        &mut paths,
+    );
     paths.sort();
     let files = paths
         .iter()
