@@ -33,7 +33,7 @@ thread_local! {
 
 /// Bound on what the cache can pin in memory (its entries are kept alive by
 /// the cache itself): past this many parsed bytes it starts over.
-const CACHE_RESET_BYTES: usize = 1 << 20;
+const CACHE_RESET_BYTES: usize = 4 << 20;
 
 /// The tree of `text` and every syntax error in it, in source order: the
 /// parser's, and those of the whole-stream checks (`check`).
@@ -80,6 +80,7 @@ fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<Synt
         props_end: usize::MAX,
         depth: 0,
         has_alias: false,
+        plain_memo: Cell::new((usize::MAX, false, 0)),
     };
     p.stream();
     (p.builder.finish(), p.errors, p.has_alias)
@@ -196,6 +197,8 @@ struct Parser<'a, 'c> {
     depth: u32,
     /// Whether an ALIAS node was emitted (the alias check needs one).
     has_alias: bool,
+    /// The last plain line scanned: `(start, flow, end)`.
+    plain_memo: Cell<(usize, bool, usize)>,
 }
 
 impl Parser<'_, '_> {
@@ -788,7 +791,7 @@ impl Parser<'_, '_> {
             }
             b'[' | b'{' => pos = scan_flow_on_line(b, pos)?,
             b'*' => pos = scan_anchor_name(b, pos + 1),
-            _ if can_start_plain(b, pos, false) => pos = scan_plain_line(b, pos, false),
+            _ if can_start_plain(b, pos, false) => pos = self.scan_plain(pos, false),
             _ => return None,
         }
         pos = skip_space_tab(b, pos);
@@ -959,7 +962,7 @@ impl Parser<'_, '_> {
     /// A plain scalar; multi-line unless `single_line` (implicit keys).
     fn plain_scalar(&mut self, n: i32, flow: bool, single_line: bool) {
         self.start(PLAIN_SCALAR);
-        let end = scan_plain_line(self.bytes, self.pos, flow);
+        let end = self.scan_plain(self.pos, flow);
         if end > self.pos {
             self.bump(PLAIN_TEXT, end);
         } else {
@@ -968,11 +971,24 @@ impl Parser<'_, '_> {
         if !single_line {
             while let Some(next) = self.plain_continuation(n, flow) {
                 self.eat_trivia_to(next);
-                let end = scan_plain_line(self.bytes, self.pos, flow);
+                let end = self.scan_plain(self.pos, flow);
                 self.bump(PLAIN_TEXT, end);
             }
         }
         self.finish();
+    }
+
+    /// [`scan_plain_line`], remembering the last answer: deciding whether a
+    /// line holds a key, or whether a plain scalar goes on, scans the same
+    /// line the scalar is then made of.
+    fn scan_plain(&self, start: usize, flow: bool) -> usize {
+        let (at, was_flow, end) = self.plain_memo.get();
+        if at == start && was_flow == flow {
+            return end;
+        }
+        let end = scan_plain_line(self.bytes, start, flow);
+        self.plain_memo.set((start, flow, end));
+        end
     }
 
     /// Where the next line of a multi-line plain scalar starts, if it has one.
@@ -1015,7 +1031,7 @@ impl Parser<'_, '_> {
             {
                 return None;
             }
-            if scan_plain_line(b, content, flow) == content {
+            if self.scan_plain(content, flow) == content {
                 return None;
             }
             return Some(content);
