@@ -27,18 +27,39 @@ pub(crate) fn forbidden_character(text: &str) -> Option<SyntaxError> {
     // Every forbidden character has a byte below 0x20, 0x7F, or is a
     // 2-byte C1 (0xC2 0x80..0x9F) or U+FFFE/U+FFFF (0xEF 0xBF 0xBE/0xBF):
     // scanning bytes finds them without decoding the text.
-    let at = b.iter().enumerate().find_map(|(i, &c)| {
-        let bad = match c {
-            b'\t' | b'\n' | b'\r' => false,
-            0..=0x1F | 0x7F => true,
-            0xC2 => b
-                .get(i + 1)
-                .is_some_and(|&n| (0x80..=0x9F).contains(&n) && n != 0x85),
-            0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
-            _ => false,
-        };
-        bad.then_some(i)
-    })?;
+    let bad = |i: usize| match b[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1F | 0x7F => true,
+        0xC2 => b
+            .get(i + 1)
+            .is_some_and(|&n| (0x80..=0x9F).contains(&n) && n != 0x85),
+        0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    };
+    // Blocks without a byte that may start one are skipped whole; the test
+    // is branch-free so it compiles to vector compares.
+    const BLOCK: usize = 32;
+    let suspect = |c: u8| {
+        (c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')
+            | (c == 0x7F)
+            | (c == 0xC2)
+            | (c == 0xEF)
+    };
+    let mut i = 0;
+    let at = loop {
+        if i >= b.len() {
+            return None;
+        }
+        let end = (i + BLOCK).min(b.len());
+        if end - i == BLOCK && !b[i..end].iter().fold(false, |a, &c| a | suspect(c)) {
+            i = end;
+            continue;
+        }
+        if let Some(at) = (i..end).find(|&j| bad(j)) {
+            break at;
+        }
+        i = end;
+    };
     let ch = text[at..].chars().next()?;
     let start = TextSize::from(at as u32);
     Some(SyntaxError {
@@ -294,6 +315,16 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 63);
+        // Around the scan's 32-byte blocks, and split across two of them.
+        for at in [0, 30, 31, 32, 33, 63, 64, 65] {
+            for c in ['\u{1}', '\u{9F}', '\u{FFFF}'] {
+                let text = format!("{}{c}{}", "x".repeat(at), "y".repeat(40));
+                let e = super::forbidden_character(&text).expect("found");
+                assert_eq!(usize::from(e.range.start()), at, "{c:?} at {at}");
+            }
+            let text = format!("{}\u{85}\u{FFFD}\t{}", "x".repeat(at), "y".repeat(40));
+            assert!(super::forbidden_character(&text).is_none(), "{at}");
+        }
         for ok in [
             '\t', '\u{85}', '\u{A0}', '\u{FEFF}', '\u{FFFD}', 'é', '😀', '\u{E000}',
         ] {

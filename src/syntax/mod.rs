@@ -11,6 +11,7 @@ mod kind;
 mod lexer;
 mod line_index;
 mod parser;
+mod print;
 pub mod render;
 pub mod scalar_map;
 pub mod style;
@@ -43,9 +44,9 @@ impl Parse {
     }
 
     /// The source text, rebuilt from the tree (faster than `syntax().to_string()`,
-    /// which walks through cursors).
+    /// which walks through cursors, and than the green tree's `Display`).
     pub fn text(&self) -> String {
-        self.green.to_string()
+        print::print(&self.green)
     }
 
     pub fn green(&self) -> &rowan::GreenNode {
@@ -81,14 +82,7 @@ impl Parse {
 /// assert_eq!(root.get_str("id").as_deref(), Some("hello"));
 /// ```
 pub fn parse(text: &str) -> Parse {
-    let (green, mut errors) = parser::parse(text);
-    errors.extend(check::forbidden_character(text));
-    // What an alias refers to is only sound in a tree without errors; a
-    // stream without `*` has no alias, and most flows have none.
-    if errors.is_empty() && text.as_bytes().contains(&b'*') {
-        errors.extend(check::aliases(&SyntaxNode::new_root(green.clone())));
-    }
-    errors.sort_by_key(|e| e.range.start());
+    let (green, errors) = parser::parse(text);
     Parse { green, errors }
 }
 

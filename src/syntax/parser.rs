@@ -18,7 +18,7 @@
 
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
-use super::SyntaxError;
+use super::{SyntaxError, SyntaxNode};
 use rowan::{GreenNode, GreenNodeBuilder, NodeCache, TextRange, TextSize};
 use std::cell::{Cell, RefCell};
 
@@ -33,9 +33,24 @@ thread_local! {
 
 /// Bound on what the cache can pin in memory (its entries are kept alive by
 /// the cache itself): past this many parsed bytes it starts over.
-const CACHE_RESET_BYTES: usize = 1 << 20;
+const CACHE_RESET_BYTES: usize = 4 << 20;
 
+/// The tree of `text` and every syntax error in it, in source order: the
+/// parser's, and those of the whole-stream checks (`check`).
 pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+    let (green, mut errors, has_alias) = build(text);
+    errors.extend(super::check::forbidden_character(text));
+    // What an alias refers to is only sound in a tree without errors, and
+    // only aliases can break it: most flows have none, and skip the walk.
+    if errors.is_empty() && has_alias {
+        errors.extend(super::check::aliases(&SyntaxNode::new_root(green.clone())));
+    }
+    errors.sort_by_key(|e| e.range.start());
+    (green, errors)
+}
+
+/// The tree, the parser's errors, and whether the tree holds an alias.
+fn build(text: &str) -> (GreenNode, Vec<SyntaxError>, bool) {
     CACHE.with(|cache| {
         let parsed = CACHED_BYTES.get() + text.len();
         let mut cache = match cache.try_borrow_mut() {
@@ -53,7 +68,7 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
     })
 }
 
-fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>) {
+fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>, bool) {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -64,9 +79,11 @@ fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<Synt
         tag_handles: Vec::new(),
         props_end: usize::MAX,
         depth: 0,
+        has_alias: false,
+        plain_memo: Cell::new((usize::MAX, false, 0)),
     };
     p.stream();
-    (p.builder.finish(), p.errors)
+    (p.builder.finish(), p.errors, p.has_alias)
 }
 
 /// Deepest nesting of collections the parser follows; real flows use a
@@ -178,6 +195,10 @@ struct Parser<'a, 'c> {
     /// Collections open around the cursor: recursion is bounded by
     /// [`MAX_DEPTH`], so hostile input cannot overflow the stack.
     depth: u32,
+    /// Whether an ALIAS node was emitted (the alias check needs one).
+    has_alias: bool,
+    /// The last plain line scanned: `(start, flow, end)`.
+    plain_memo: Cell<(usize, bool, usize)>,
 }
 
 impl Parser<'_, '_> {
@@ -770,7 +791,7 @@ impl Parser<'_, '_> {
             }
             b'[' | b'{' => pos = scan_flow_on_line(b, pos)?,
             b'*' => pos = scan_anchor_name(b, pos + 1),
-            _ if can_start_plain(b, pos, false) => pos = scan_plain_line(b, pos, false),
+            _ if can_start_plain(b, pos, false) => pos = self.scan_plain(pos, false),
             _ => return None,
         }
         pos = skip_space_tab(b, pos);
@@ -941,7 +962,7 @@ impl Parser<'_, '_> {
     /// A plain scalar; multi-line unless `single_line` (implicit keys).
     fn plain_scalar(&mut self, n: i32, flow: bool, single_line: bool) {
         self.start(PLAIN_SCALAR);
-        let end = scan_plain_line(self.bytes, self.pos, flow);
+        let end = self.scan_plain(self.pos, flow);
         if end > self.pos {
             self.bump(PLAIN_TEXT, end);
         } else {
@@ -950,11 +971,24 @@ impl Parser<'_, '_> {
         if !single_line {
             while let Some(next) = self.plain_continuation(n, flow) {
                 self.eat_trivia_to(next);
-                let end = scan_plain_line(self.bytes, self.pos, flow);
+                let end = self.scan_plain(self.pos, flow);
                 self.bump(PLAIN_TEXT, end);
             }
         }
         self.finish();
+    }
+
+    /// [`scan_plain_line`], remembering the last answer: deciding whether a
+    /// line holds a key, or whether a plain scalar goes on, scans the same
+    /// line the scalar is then made of.
+    fn scan_plain(&self, start: usize, flow: bool) -> usize {
+        let (at, was_flow, end) = self.plain_memo.get();
+        if at == start && was_flow == flow {
+            return end;
+        }
+        let end = scan_plain_line(self.bytes, start, flow);
+        self.plain_memo.set((start, flow, end));
+        end
     }
 
     /// Where the next line of a multi-line plain scalar starts, if it has one.
@@ -997,7 +1031,7 @@ impl Parser<'_, '_> {
             {
                 return None;
             }
-            if scan_plain_line(b, content, flow) == content {
+            if self.scan_plain(content, flow) == content {
                 return None;
             }
             return Some(content);
@@ -1073,6 +1107,7 @@ impl Parser<'_, '_> {
     }
 
     fn alias(&mut self) {
+        self.has_alias = true;
         let after_props = self.props_end <= self.pos
             && self.bytes[self.props_end..self.pos]
                 .iter()
