@@ -1,13 +1,23 @@
 //! Whole-run benchmark: `kestra-fix --dry-run` over generated flows, as the
-//! engine runs it (discovery, parse, codemods, verify, patch rendering).
+//! engine runs it (discovery, parse, codemods, verify, patch rendering),
+//! side by side with the floor issue 16 names: one parse of each file by
+//! our parser plus one read by the independent parser (saphyr).
 //!
-//! `cargo bench --bench run` reports files/s (criterion's `thrpt`, in elements/s). Set `KESTRA_FIX_BENCH_DIR` to
-//! time a folder of your own instead, e.g. the shared corpus made with
-//! `python3 tools/gen_corpus.py OUTDIR 2000 20`.
+//! `cargo bench --bench run` times, over 10,000 flows:
+//! - `floor`: read + our parse + saphyr's load of every file, 2 threads;
+//! - `default-j1` / `default-j2`: the default codemods with 1 and 2 workers;
+//! - `target-2.0-j2`: the 2.0 family selected (`--target-version 2.0`).
+//!
+//! Criterion reports files/s (`thrpt`, elements/s); each group's peak RSS
+//! (the process's high-water mark, reset before the group) is printed
+//! after it. Set `KESTRA_FIX_BENCH_DIR` to time a folder of your own, e.g.
+//! the corpus of `python3 tools/gen_corpus.py OUTDIR 10000 100`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kestra_fix::engine::{self, RunOptions};
+use kestra_fix::kestra::KestraVersion;
 use kestra_fix::report;
+use rayon::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -80,12 +90,14 @@ fn generate(n: usize) -> tempfile::TempDir {
     dir
 }
 
-fn dry_run(dir: &Path) -> usize {
-    let options = RunOptions {
+fn dry_run(dir: &Path, jobs: usize, target: Option<KestraVersion>) -> usize {
+    let mut options = RunOptions {
         paths: vec![PathBuf::from(dir)],
         dry_run: true,
+        jobs: Some(jobs),
         ..RunOptions::default()
     };
+    options.overrides.target_version = target;
     let result = engine::run(&options, |_| {}, &|| {});
     assert_eq!(
         result.all_errors().count(),
@@ -93,6 +105,35 @@ fn dry_run(dir: &Path) -> usize {
         "benchmark flows must be valid"
     );
     report::diff::render(&result, false).len()
+}
+
+/// The floor: every file read, parsed by our parser and loaded by saphyr.
+fn floor(files: &[PathBuf], pool: &rayon::ThreadPool) -> usize {
+    use saphyr::LoadableYamlNode;
+    pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                let parse = kestra_fix::syntax::parse(&text);
+                let docs = saphyr::MarkedYamlOwned::load_from_str(&text).unwrap();
+                parse.errors().len() + docs.len()
+            })
+            .sum()
+    })
+}
+
+/// Resets the process's peak RSS (Linux; elsewhere a no-op).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak RSS since the last reset, in MB (Linux).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// 10,000 generated flows, or the folder in `KESTRA_FIX_BENCH_DIR`.
@@ -105,11 +146,39 @@ fn dry_run_whole_folder(c: &mut Criterion) {
             generated.path().to_path_buf()
         }
     };
-    let files = engine::walk::discover(std::slice::from_ref(&dir), false)
-        .0
-        .len();
+    let files = engine::walk::discover(std::slice::from_ref(&dir), false).0;
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    println!(
+        "corpus: {} files, {:.1} MB",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("whole-run");
-    group.throughput(Throughput::Elements(files as u64));
-    group.bench_function("dry-run", |b| b.iter(|| dry_run(&dir)));
+    group.throughput(Throughput::Elements(files.len() as u64));
+    let mut peaks = Vec::new();
+    let mut measure = |name: &str, run: &mut dyn FnMut() -> usize| {
+        reset_peak_rss();
+        group.bench_function(name, |b| b.iter(&mut *run));
+        peaks.push((name.to_string(), peak_rss_mb()));
+    };
+    measure("floor", &mut || floor(&files, &pool));
+    measure("default-j1", &mut || dry_run(&dir, 1, None));
+    measure("default-j2", &mut || dry_run(&dir, 2, None));
+    let v2 = "2.0".parse().ok();
+    measure("target-2.0-j2", &mut || dry_run(&dir, 2, v2));
     group.finish();
+    println!("\npeak RSS per group (MB; the whole bench process):");
+    for (name, peak) in peaks {
+        match peak {
+            Some(mb) => println!("  {name:<14} {mb:>7.1}"),
+            None => println!("  {name:<14}       ?"),
+        }
+    }
 }

@@ -97,7 +97,10 @@ impl Codemod for ForeachToLoop {
                 &body,
                 &DataPath::root(),
                 &|s| {
-                    matches!(s.data(), Value::String(_))
+                    // A template opens with `{`, written or (quoted) escaped.
+                    let raw = s.syntax().text();
+                    (raw.contains_char('{') || raw.contains_char('\\'))
+                        && matches!(s.data(), Value::String(_))
                         && pebble::has_template(ScalarMap::new(s.syntax()).decoded())
                 },
                 &mut scalars,

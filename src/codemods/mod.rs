@@ -29,9 +29,11 @@ use crate::syntax::style::Style;
 use crate::syntax::value::{decode_documents, Value};
 use crate::syntax::{LineIndex, Parse, TextSize};
 use std::any::Any;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// What kind of fixes a codemod makes, for `list` and the docs.
@@ -81,6 +83,9 @@ pub struct FlowContext<'a> {
 pub struct Round {
     documents: OnceCell<Option<Vec<Value>>>,
     style: OnceCell<Style>,
+    /// Views several codemods build alike (a walk of every mapping, the
+    /// input definitions), by the name of the function building them.
+    memos: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
 }
 
 impl Round {
@@ -102,6 +107,19 @@ impl Round {
 }
 
 impl FlowContext<'_> {
+    /// What `build` makes of this round's flow, built once per round and
+    /// shared by every codemod that asks under the same `name` (the
+    /// building function's path, so names do not collide).
+    pub fn memo<T: Any>(&self, name: &'static str, build: impl FnOnce(&Self) -> T) -> Rc<T> {
+        let cached = self.round.memos.borrow().get(name).cloned();
+        if let Some(Ok(value)) = cached.map(Rc::downcast::<T>) {
+            return value;
+        }
+        let value = Rc::new(build(self));
+        self.round.memos.borrow_mut().insert(name, value.clone());
+        value
+    }
+
     /// The first document's data (`None` if it cannot be decoded, which
     /// the engine's parse check makes rare). The engine verifies fixes
     /// with an independent parser; codemods plan with this one.

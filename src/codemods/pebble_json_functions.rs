@@ -46,8 +46,9 @@ impl Codemod for PebbleJsonFunctions {
                 &DataPath::root(),
                 &|s| {
                     // An escape or an escaped line break could spell `json` too.
-                    let raw = s.syntax().text().to_string();
-                    raw.contains("json") || raw.contains('\\')
+                    let raw = s.syntax().text();
+                    raw.contains_char('\\')
+                        || (raw.contains_char('j') && raw.to_string().contains("json"))
                 },
                 &mut scalars,
             );

@@ -113,26 +113,41 @@ pub fn scalar_values(
     keep: &dyn Fn(&crate::syntax::ast::Scalar) -> bool,
     out: &mut Vec<(DataPath, crate::syntax::ast::Scalar)>,
 ) {
-    use crate::syntax::ast::{AstNode, Node};
+    collect_scalar_values(node, &mut path.clone(), keep, out);
+}
+
+/// [`scalar_values`] with `path` extended and restored in place, so that a
+/// path is copied only for the scalars kept.
+fn collect_scalar_values(
+    node: &crate::syntax::ast::Node,
+    path: &mut DataPath,
+    keep: &dyn Fn(&crate::syntax::ast::Scalar) -> bool,
+    out: &mut Vec<(DataPath, crate::syntax::ast::Scalar)>,
+) {
+    use crate::syntax::ast::Node;
     match node {
         Node::Mapping(m) => {
+            let mut seen = std::collections::HashSet::new();
             for entry in m.entries() {
                 let Some(key) = entry.key_text() else {
                     continue;
                 };
-                let first = m.get(&key).map(|e| e.syntax().text_range());
-                if first != Some(entry.syntax().text_range()) {
+                if !seen.insert(key.clone()) {
                     continue;
                 }
                 if let Some(value) = entry.value() {
-                    scalar_values(&value, &path.key(key), keep, out);
+                    path.0.push(PathSeg::Key(key));
+                    collect_scalar_values(&value, path, keep, out);
+                    path.0.pop();
                 }
             }
         }
         Node::Sequence(s) => {
             for (i, item) in s.items().enumerate() {
                 if let Some(value) = item.value() {
-                    scalar_values(&value, &path.index(i), keep, out);
+                    path.0.push(PathSeg::Index(i));
+                    collect_scalar_values(&value, path, keep, out);
+                    path.0.pop();
                 }
             }
         }

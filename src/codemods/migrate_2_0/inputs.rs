@@ -17,7 +17,19 @@ struct Definition {
 
 /// The input definitions of the flow; with `outputs`, also the items of the
 /// root `outputs` list (rule 5 renames output types too).
-fn definitions(ctx: &FlowContext, outputs: bool) -> Vec<Definition> {
+fn definitions(ctx: &FlowContext, outputs: bool) -> std::rc::Rc<Vec<Definition>> {
+    if outputs {
+        ctx.memo(concat!(module_path!(), "::definitions+outputs"), |ctx| {
+            build_definitions(ctx, true)
+        })
+    } else {
+        ctx.memo(concat!(module_path!(), "::definitions"), |ctx| {
+            build_definitions(ctx, false)
+        })
+    }
+}
+
+fn build_definitions(ctx: &FlowContext, outputs: bool) -> Vec<Definition> {
     fn items(seq: Option<Sequence>, path: &DataPath, out: &mut Vec<Definition>) {
         for (i, item) in seq
             .into_iter()
@@ -34,7 +46,7 @@ fn definitions(ctx: &FlowContext, outputs: bool) -> Vec<Definition> {
     }
     let mut out = Vec::new();
     items(ctx.flow.inputs(), &DataPath::root().key("inputs"), &mut out);
-    for at in mappings(ctx) {
+    for at in mappings(ctx).iter() {
         if let Some(Node::Sequence(s)) = at.mapping.get_value("onResume") {
             items(Some(s), &at.path.key("onResume"), &mut out);
         }
@@ -71,7 +83,7 @@ fn optional(ctx: &FlowContext, d: &Definition) -> bool {
 /// Rule 5: `type: BOOLEAN` -> `BOOL`, `type: ENUM` -> `SELECT`.
 pub(super) fn type_names(ctx: &FlowContext) -> Vec<Fix> {
     let mut fixes = Vec::new();
-    for d in definitions(ctx, true) {
+    for d in definitions(ctx, true).iter() {
         let Some(Node::Scalar(ty)) = d.mapping.get_value("type") else {
             continue;
         };
@@ -108,7 +120,7 @@ pub(super) fn type_names(ctx: &FlowContext) -> Vec<Fix> {
 /// Rule 6: input `name` -> `id`.
 pub(super) fn name_to_id(ctx: &FlowContext) -> Vec<Fix> {
     definitions(ctx, false)
-        .into_iter()
+        .iter()
         .filter_map(|d| {
             let range = key_range(&d.mapping, "name")?;
             Some(fix_with(
@@ -125,7 +137,7 @@ pub(super) fn name_to_id(ctx: &FlowContext) -> Vec<Fix> {
 /// Rule 7: `MULTISELECT` input `options` -> `values`.
 pub(super) fn multiselect_values(ctx: &FlowContext) -> Vec<Fix> {
     definitions(ctx, false)
-        .into_iter()
+        .iter()
         .filter(|d| scalar_value(&d.mapping, "type").as_deref() == Some("MULTISELECT"))
         .filter_map(|d| {
             let range = key_range(&d.mapping, "options")?;
@@ -144,7 +156,7 @@ pub(super) fn multiselect_values(ctx: &FlowContext) -> Vec<Fix> {
 /// (Kestra 2.0 rejects the pair).
 pub(super) fn required_with_defaults(ctx: &FlowContext) -> Vec<Fix> {
     definitions(ctx, false)
-        .into_iter()
+        .iter()
         .filter(|d| d.mapping.get("defaults").is_some() && optional(ctx, d))
         .filter_map(|d| {
             let range = key_range(&d.mapping, "required")?;

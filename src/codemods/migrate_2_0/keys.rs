@@ -14,7 +14,7 @@ const RETRY_TYPES: &[&str] = &["constant", "exponential", "random"];
 /// (`pluginDefaults` values included: many real hits sit there).
 pub(super) fn retry_max_attempts(ctx: &FlowContext) -> Vec<Fix> {
     let mut fixes = Vec::new();
-    for at in mappings(ctx) {
+    for at in mappings(ctx).iter() {
         let is_retry = at.key.as_deref() == Some("retry")
             || scalar_value(&at.mapping, "type").is_some_and(|t| RETRY_TYPES.contains(&t.as_str()));
         let Some(range) = key_range(&at.mapping, "maxAttempt").filter(|_| is_retry) else {
@@ -35,7 +35,7 @@ pub(super) fn retry_max_attempts(ctx: &FlowContext) -> Vec<Fix> {
 /// `states` key, and of `in`/`notIn` of an `ExecutionStatus` condition.
 pub(super) fn cancelled_states(ctx: &FlowContext) -> Vec<Fix> {
     let mut fixes = Vec::new();
-    for at in mappings(ctx) {
+    for at in mappings(ctx).iter() {
         let status =
             scalar_value(&at.mapping, "type").is_some_and(|t| t.contains("ExecutionStatus"));
         for entry in at.mapping.entries() {

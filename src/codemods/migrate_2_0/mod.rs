@@ -22,6 +22,7 @@ use crate::kestra::path::DataPath;
 use crate::kestra::KestraVersion;
 use crate::syntax::ast::{AstNode, Mapping, Node};
 use crate::syntax::TextRange;
+use std::rc::Rc;
 
 /// Kestra 2.0: every rule here is on by default from it.
 pub(crate) const V2_0: KestraVersion = KestraVersion::new(2, 0);
@@ -169,7 +170,11 @@ pub(super) struct MapAt {
 /// (`variables`, `inputs`, `outputs`, `labels`: values the flow reads or
 /// declares, which a rule must not rename), `pluginDefaults` included.
 /// Aliases are not followed: their anchor is visited where it is written.
-pub(super) fn mappings(ctx: &FlowContext) -> Vec<MapAt> {
+pub(super) fn mappings(ctx: &FlowContext) -> Rc<Vec<MapAt>> {
+    ctx.memo(concat!(module_path!(), "::mappings"), walk_mappings)
+}
+
+fn walk_mappings(ctx: &FlowContext) -> Vec<MapAt> {
     fn walk(node: &Node, path: DataPath, key: Option<String>, out: &mut Vec<MapAt>) {
         match node {
             Node::Mapping(m) => {

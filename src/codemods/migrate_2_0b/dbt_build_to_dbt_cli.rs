@@ -56,7 +56,7 @@ impl Codemod for DbtBuildToDbtCli {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, false) {
+        for t in targets(ctx, false).iter() {
             if t.type_name != BUILD {
                 continue;
             }

@@ -40,7 +40,7 @@ impl Codemod for EeGitClone {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, false) {
+        for t in targets(ctx, false).iter() {
             if t.type_name != EE_CLONE {
                 continue;
             }

@@ -40,7 +40,7 @@ impl Codemod for FetchTypeBooleans {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, true) {
+        for t in targets(ctx, true).iter() {
             if t.type_name != GENERATE && t.type_name != SHEETS_READ {
                 continue;
             }

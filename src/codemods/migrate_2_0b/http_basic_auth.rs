@@ -37,7 +37,7 @@ impl Codemod for HttpBasicAuth {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, true) {
+        for t in targets(ctx, true).iter() {
             let Some(options) = t.map_at("options") else {
                 continue;
             };

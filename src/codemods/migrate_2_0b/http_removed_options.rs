@@ -35,7 +35,7 @@ impl Codemod for HttpRemovedOptions {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, true) {
+        for t in targets(ctx, true).iter() {
             if let Some(entry) = t.map_at("options").and_then(|o| o.get(IDLE_TIMEOUT)) {
                 let range = entry
                     .key_scalar()

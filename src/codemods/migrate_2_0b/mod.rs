@@ -63,7 +63,19 @@ impl Target {
 
 /// Plugin instances, and with `defaults` the `values` of every
 /// `pluginDefaults` entry, in document order of each group.
-fn targets(ctx: &FlowContext, defaults: bool) -> Vec<Target> {
+fn targets(ctx: &FlowContext, defaults: bool) -> std::rc::Rc<Vec<Target>> {
+    if defaults {
+        ctx.memo(concat!(module_path!(), "::targets+defaults"), |ctx| {
+            build_targets(ctx, true)
+        })
+    } else {
+        ctx.memo(concat!(module_path!(), "::targets"), |ctx| {
+            build_targets(ctx, false)
+        })
+    }
+}
+
+fn build_targets(ctx: &FlowContext, defaults: bool) -> Vec<Target> {
     let mut out: Vec<Target> = ctx
         .flow
         .instances()

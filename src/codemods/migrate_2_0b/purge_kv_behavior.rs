@@ -32,7 +32,7 @@ impl Codemod for PurgeKvBehavior {
 
     fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
         let mut fixes = Vec::new();
-        for t in targets(ctx, true) {
+        for t in targets(ctx, true).iter() {
             if t.type_name != PURGE_KV {
                 continue;
             }

@@ -41,7 +41,7 @@ impl Codemod for WorkerGroupToSelector {
         let mut fixes = Vec::new();
         // One fix per worker-group key: the advice is about the key.
         let mut groups: Vec<Group> = Vec::new();
-        for t in targets(ctx, true) {
+        for t in targets(ctx, true).iter() {
             let (Some(group), Some(range)) = (t.map_at("workerGroup"), t.key_range("workerGroup"))
             else {
                 continue;
