@@ -13,6 +13,10 @@
 //! after it. Set `KESTRA_FIX_BENCH_DIR` to time a folder of your own, e.g.
 //! the corpus of `python3 tools/gen_corpus.py OUTDIR 10000 100`.
 
+// The binary's allocator (src/main.rs), so the bench times what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kestra_fix::engine::{self, RunOptions};
 use kestra_fix::kestra::KestraVersion;

@@ -6,34 +6,14 @@ mod common;
 
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SCRIPT: &str = "scripts/action-run.sh";
 
-const OLD_FLOW: &str = "\
-id: hello
-namespace: company.team
-
-tasks:
-  - id: greet
-    type: io.kestra.core.tasks.log.Log   # the 0.15 name
-    message: Hello
-";
-
-const FIXED_FLOW: &str = "\
-id: hello
-namespace: company.team
-
-tasks:
-  - id: greet
-    type: io.kestra.plugin.core.log.Log   # the 0.15 name
-    message: Hello
-";
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use cli_common::{crate_dir, FIXED_FLOW_COMMENTED as FIXED_FLOW, OLD_FLOW_COMMENTED as OLD_FLOW};
 
 /// A runner's folders: the workspace holds `flows/hello.yaml` (old) and
 /// `flows/clean.yaml` (nothing to fix).

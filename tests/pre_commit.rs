@@ -11,34 +11,14 @@
 //! without optimisation, and pre-commit's store is kept there too, so only
 //! the first run of a new HEAD builds.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-const OLD_FLOW: &str = "\
-id: hello
-namespace: company.team
-
-tasks:
-  - id: greet
-    type: io.kestra.core.tasks.log.Log   # the 0.15 name
-    message: Hello
-";
-
-const FIXED_FLOW: &str = "\
-id: hello
-namespace: company.team
-
-tasks:
-  - id: greet
-    type: io.kestra.plugin.core.log.Log   # the 0.15 name
-    message: Hello
-";
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use cli_common::{crate_dir, FIXED_FLOW_COMMENTED as FIXED_FLOW, OLD_FLOW_COMMENTED as OLD_FLOW};
 
 /// `<target>/pre-commit`, beside the `debug` folder holding the binary
 /// under test (so a custom `CARGO_TARGET_DIR` is honoured).

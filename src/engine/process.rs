@@ -598,7 +598,7 @@ fn run_rounds(
             }
             applied(&round, &mut findings, &mut created, dir, &locate);
             history.push(RoundShifts::new(&edits));
-            let before = std::mem::replace(&mut before_data, Some(expected));
+            let before = before_data.replace(expected);
             if promising {
                 promised.extend(before.unwrap_or_default(), changes);
             }

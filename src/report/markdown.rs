@@ -11,7 +11,7 @@ use crate::kestra::flow::Flow;
 use crate::syntax;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The heading every body starts with.
 pub const TITLE: &str = "kestra-fix: Kestra flow migration";
@@ -252,16 +252,7 @@ fn relative(path: &Path, base: Option<&Path>) -> String {
     let Some(rel) = base.and_then(|b| path.strip_prefix(b).ok()) else {
         return display_path(path);
     };
-    let parts: Vec<String> = rel
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
-    }
+    super::slash_path(rel)
 }
 
 /// A word a POSIX shell reads back as `s`.

@@ -43,6 +43,12 @@ pub fn display_path(path: &Path) -> String {
         // Outside the current folder: shown as given.
         return path.to_string_lossy().into_owned();
     };
+    slash_path(rel)
+}
+
+/// A relative path with `/` separators (`.` when empty), as git and
+/// GitHub show them.
+pub fn slash_path(rel: &Path) -> String {
     let parts: Vec<String> = rel
         .components()
         .filter(|c| !matches!(c, Component::CurDir))

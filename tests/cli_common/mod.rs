@@ -66,3 +66,29 @@ pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 pub const OLD_FLOW: &str = "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.core.tasks.log.Log\n    message: hi\n";
 pub const NEW_FLOW: &str = "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n";
+
+/// An old flow with a comment on the line the fix changes, and the fix.
+pub const OLD_FLOW_COMMENTED: &str = "\
+id: hello
+namespace: company.team
+
+tasks:
+  - id: greet
+    type: io.kestra.core.tasks.log.Log   # the 0.15 name
+    message: Hello
+";
+
+pub const FIXED_FLOW_COMMENTED: &str = "\
+id: hello
+namespace: company.team
+
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.log.Log   # the 0.15 name
+    message: Hello
+";
+
+/// The crate's own folder (where `cargo test` runs from).
+pub fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}

@@ -96,7 +96,7 @@ pub(super) fn type_names(ctx: &FlowContext) -> Vec<Fix> {
         // `BOOLEAN` was tri-state; an optional `BOOL` is a toggle that
         // cannot be left unset.
         let tri_state_lost =
-            old == "BOOLEAN" && d.mapping.get("defaults").is_none() && optional(ctx, &d);
+            old == "BOOLEAN" && d.mapping.get("defaults").is_none() && optional(ctx, d);
         let (message, applicability) = if tri_state_lost {
             (
                 format!("{message}; this optional input becomes a toggle: a run can no longer leave it unset"),

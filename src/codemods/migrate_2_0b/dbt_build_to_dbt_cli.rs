@@ -97,13 +97,13 @@ impl Codemod for DbtBuildToDbtCli {
                 fixes.push(Fix::refused(range, what, problem));
                 continue;
             }
-            let command = if ships_profile(&t) {
+            let command = if ships_profile(t) {
                 "dbt build --profiles-dir .profile"
             } else {
                 "dbt build"
             };
             let mut editor = ctx.editor();
-            match editor.transaction(|e| convert(e, &t, command)) {
+            match editor.transaction(|e| convert(e, t, command)) {
                 Ok(()) => {
                     let mut message = format!(
                         "{what}; it becomes `DbtCLI` running `{command}`: DbtCLI runs dbt from `PATH` in its container and reads `profiles.yml` from the working directory (or `profiles`), and its `failFast` stops the shell, not dbt (`--fail-fast`)"

@@ -93,7 +93,7 @@ impl Codemod for WorkerGroupToSelector {
             });
             let g = &mut groups[at];
             let pin = group.get("fallback").is_none();
-            match g.editor.transaction(|e| convert(e, &t, pin)) {
+            match g.editor.transaction(|e| convert(e, t, pin)) {
                 Ok(()) => {
                     g.labels.push(t.label.clone());
                     g.pinned |= pin;
