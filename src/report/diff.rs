@@ -12,13 +12,20 @@ const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
 const CYAN: &str = "\x1b[36m";
 
-/// The whole run's patch, files in path order.
+/// The whole run's patch, files in path order; files are diffed in
+/// parallel, as they were fixed.
 pub fn render(result: &RunResult, color: bool) -> String {
-    let mut out = String::new();
-    for file in &result.files {
-        render_file(&mut out, file, color);
-    }
-    out
+    use rayon::prelude::*;
+    let parts: Vec<String> = result
+        .files
+        .par_iter()
+        .map(|file| {
+            let mut out = String::new();
+            render_file(&mut out, file, color);
+            out
+        })
+        .collect();
+    parts.concat()
 }
 
 fn render_file(out: &mut String, file: &FileReport, color: bool) {
