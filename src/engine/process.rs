@@ -433,6 +433,9 @@ fn run_rounds(
     let mut history: Vec<RoundShifts> = Vec::new();
     let mut before_data: Option<Vec<Value>> = None;
     let mut promised = Promised::default();
+    let mut phases: Vec<Phase> = settings.codemods.iter().map(|c| c.phase()).collect();
+    phases.sort();
+    phases.dedup();
     // The tree verification built for the text the next round starts from.
     let mut next_parse: Option<Parse> = None;
     let mut findings = Vec::new();
@@ -480,11 +483,8 @@ fn run_rounds(
         // Phases run in order, and a round applies only the earliest phase
         // with something to apply: once a phase has, the later ones would
         // only be run again on the next round's text.
-        let mut phases: Vec<Phase> = settings.codemods.iter().map(|c| c.phase()).collect();
-        phases.sort();
-        phases.dedup();
         let mut taken = Vec::new();
-        for phase in phases {
+        for &phase in &phases {
             for codemod in settings.codemods.iter().filter(|c| c.phase() == phase) {
                 let ctx = FlowContext {
                     path,
@@ -611,17 +611,11 @@ fn run_rounds(
                 break None;
             }
             let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
-            let edits: Vec<TextEdit> = round
-                .iter()
-                .flat_map(|c| c.fix.edits.iter().cloned())
-                .collect();
+            let edits = edits_of(&round);
             let outcome = match apply_edits(&text, &edits) {
                 Some(new_text) => verify_round(verifier, &text, &new_text, before, &round)
                     .map(|(reparsed, after)| (new_text, reparsed, after)),
-                None => Err((
-                    round[0],
-                    "its edits overlap or fall outside the text".to_string(),
-                )),
+                None => Err((round[0], OVERLAPPING.to_string())),
             };
             match outcome {
                 Ok((new_text, reparsed, after)) => {
@@ -685,19 +679,13 @@ fn declared_round(
     text: &str,
     round: &[&Candidate],
 ) -> Option<(Vec<TextEdit>, String, Parse, Vec<DataChange>)> {
-    let edits: Vec<TextEdit> = round
-        .iter()
-        .flat_map(|c| c.fix.edits.iter().cloned())
-        .collect();
+    let edits = edits_of(round);
     let new_text = apply_edits(text, &edits)?;
     let reparsed = syntax::parse(&new_text);
     if !reparsed.errors().is_empty() {
         return None;
     }
-    let changes: Vec<DataChange> = round
-        .iter()
-        .flat_map(|c| c.fix.changes.iter().cloned())
-        .collect();
+    let changes = changes_of(round);
     Some((edits, new_text, reparsed, changes))
 }
 
@@ -723,6 +711,25 @@ impl Promised {
             None => Ok(()),
         }
     }
+}
+
+/// Why a round whose edits do not apply is rejected.
+const OVERLAPPING: &str = "its edits overlap or fall outside the text";
+
+/// The edits of `fixes`, in their order.
+fn edits_of(fixes: &[&Candidate]) -> Vec<TextEdit> {
+    fixes
+        .iter()
+        .flat_map(|c| c.fix.edits.iter().cloned())
+        .collect()
+}
+
+/// The data changes `fixes` declare, in their order.
+fn changes_of(fixes: &[&Candidate]) -> Vec<DataChange> {
+    fixes
+        .iter()
+        .flat_map(|c| c.fix.changes.iter().cloned())
+        .collect()
 }
 
 /// Records a round's applied fixes: fixed findings and the files they create.
@@ -836,15 +843,7 @@ fn verify_round<'c>(
     before: &[Value],
     taken: &[&'c Candidate],
 ) -> Result<(Parse, Vec<Value>), (&'c Candidate, String)> {
-    let combined = check(
-        verifier,
-        new_text,
-        before,
-        taken
-            .iter()
-            .flat_map(|c| c.fix.changes.iter().cloned())
-            .collect(),
-    );
+    let combined = check(verifier, new_text, before, changes_of(taken));
     match combined {
         Ok(checked) => Ok(checked),
         Err(detail) => {
@@ -864,16 +863,10 @@ fn failing_alone<'c>(
     fixes: &[&'c Candidate],
 ) -> Option<(&'c Candidate, String)> {
     let check_together = |fixes: &[&Candidate]| {
-        let edits: Vec<TextEdit> = fixes
-            .iter()
-            .flat_map(|c| c.fix.edits.iter().cloned())
-            .collect();
-        let changes = fixes
-            .iter()
-            .flat_map(|c| c.fix.changes.iter().cloned())
-            .collect();
+        let edits = edits_of(fixes);
+        let changes = changes_of(fixes);
         apply_edits(text, &edits)
-            .ok_or_else(|| "its edits overlap or fall outside the text".to_string())
+            .ok_or_else(|| OVERLAPPING.to_string())
             .and_then(|t| check(verifier, &t, before, changes))
     };
     match fixes {
