@@ -600,7 +600,21 @@ fn fix(cli: &Cli) -> u8 {
     } else {
         let progress =
             Progress::new(!cli.quiet && !stderr_is_report && std::io::stderr().is_terminal());
-        let result = engine::run(&options, |n| progress.start(n), &|| progress.tick());
+        // Files are settled as they are done, their texts let go: only
+        // SARIF, which maps positions to data paths afterwards, needs them
+        // kept.
+        let color = cli.color.enabled(std::io::stdout().is_terminal());
+        let patch = |file: &engine::FileReport| {
+            (cli.dry_run && file.changed()).then(|| report::diff::file_patch(file, color))
+        };
+        let settle: Option<&engine::Settle> =
+            (cli.output_format != OutputFormat::Sarif).then_some(&patch);
+        let result = engine::run_settling(
+            &options,
+            |n| progress.start(n),
+            &|| progress.tick(),
+            settle,
+        );
         progress.finish();
         (result, None)
     };
@@ -628,8 +642,7 @@ fn fix(cli: &Cli) -> u8 {
     let mut stdout = std::io::stdout().lock();
     if cli.dry_run {
         let color = cli.color.enabled(std::io::stdout().is_terminal());
-        let patch = report::diff::render(&result, color);
-        let _ = stdout.write_all(patch.as_bytes());
+        let _ = report::diff::write(&result, color, &mut stdout);
     } else if let Some(bytes) = &stdin_bytes {
         // The flow as fixed, else as it came: the output of a filter
         // always stands in for its input.

@@ -6,12 +6,13 @@
 pub mod config;
 pub mod error;
 pub mod process;
+mod skip;
 pub mod verify;
 pub mod walk;
 mod write;
 
 pub use error::{Error, ErrorKind};
-pub use process::{CreatedFile, FileReport, Finding};
+pub use process::{CreatedFile, FileReport, Finding, Released};
 
 use crate::codemods::Declaration;
 use config::{Overrides, Resolver, Settings};
@@ -63,11 +64,31 @@ impl RunResult {
 }
 
 /// Runs over `options.paths`. `on_file` is called once per processed file
-/// (from worker threads), for progress display.
+/// (from worker threads), for progress display. Every report keeps its
+/// texts.
 pub fn run(
     options: &RunOptions,
     on_total: impl FnOnce(usize),
     on_file: &(dyn Fn() + Sync),
+) -> RunResult {
+    run_settling(options, on_total, on_file, None)
+}
+
+/// What a caller makes of a file's texts (its patch) while the run still
+/// holds them.
+pub type Settle<'s> = dyn Fn(&FileReport) -> Option<String> + Sync + 's;
+
+/// [`run`], settling each file as soon as nothing else in the run can
+/// change its outcome: it creates no file, so no other flow's claim can
+/// undo it. Such a file is given to `settle`, and its texts released (a
+/// run that writes keeps the fixed text until the writes, and a digest of
+/// the original to check the file against): a dry run holds the texts of
+/// the files in flight and of flows that create files, not of every file.
+pub fn run_settling(
+    options: &RunOptions,
+    on_total: impl FnOnce(usize),
+    on_file: &(dyn Fn() + Sync),
+    settle: Option<&Settle>,
 ) -> RunResult {
     let started = Instant::now();
     let mut result = RunResult::default();
@@ -108,7 +129,7 @@ pub fn run(
         .map(|c| c.declaration())
         .collect();
 
-    let work = || run_jobs(&jobs, options.dry_run, on_file);
+    let work = || run_jobs(&jobs, options.dry_run, on_file, settle);
     result.files = match options.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -130,12 +151,24 @@ fn run_jobs(
     jobs: &[(PathBuf, Arc<Settings>)],
     dry_run: bool,
     on_file: &(dyn Fn() + Sync),
+    settle: Option<&Settle>,
 ) -> Vec<FileReport> {
     let verifier = Verifier::default();
     let mut reports: Vec<FileReport> = jobs
         .par_iter()
         .map(|(file, settings)| {
-            let report = contain_panic(file, || process::analyze(file, settings, &verifier));
+            let mut report = contain_panic(file, || process::analyze(file, settings, &verifier));
+            if let Some(settle) = settle.filter(|_| report.created.is_empty()) {
+                let rendering = settle(&report);
+                if dry_run {
+                    report.release_texts(rendering);
+                } else {
+                    // Written after every file is analysed, as before:
+                    // a flow's check of the files it creates must not
+                    // depend on which other flows were written already.
+                    report.release_original(rendering);
+                }
+            }
             on_file();
             report
         })

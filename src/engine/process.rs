@@ -7,7 +7,7 @@ use super::verify::{self, Verifier};
 use super::write::{self, ReadStamp};
 use crate::codemods::{FlowContext, Phase};
 use crate::fix::oracle as data;
-use crate::fix::suppress::{SuppressionNote, Suppressions};
+use crate::fix::suppress::{NoteKind, SuppressionNote, Suppressions};
 use crate::fix::{Applicability, DataChange, Fix};
 use crate::kestra::flow::Flow;
 use crate::syntax::edit::{apply_edits, TextEdit};
@@ -58,19 +58,69 @@ pub struct FileReport {
     /// Files this flow needs that another flow of the run creates
     /// identically (and reports); see `engine::resolve_claims`.
     pub(crate) shared: Vec<CreatedFile>,
-    /// Suppressions naming no codemod or suppressing nothing (offsets in
-    /// `original`).
-    pub suppression_notes: Vec<SuppressionNote>,
+    /// Suppressions naming no codemod or suppressing nothing, at their
+    /// comment's position in `original`.
+    pub suppression_notes: Vec<(LineCol, NoteKind)>,
+    /// For YAML that looks like a flow but is none, what it lacks.
+    pub skip_reason: Option<String>,
+    /// Set once the engine let go of `original` and `fixed` (see
+    /// [`FileReport::release_texts`]).
+    pub released: Option<Released>,
+}
+
+/// What stays of a file's texts once a run has released them.
+#[derive(Debug)]
+pub struct Released {
+    /// The fixes changed the text.
+    pub changed: bool,
+    /// What the run's caller rendered from the texts before (its patch).
+    pub rendering: Option<String>,
+    original: write::Digest,
 }
 
 impl FileReport {
     pub fn changed(&self) -> bool {
-        self.fixed.is_some() || !self.created.is_empty()
+        self.text_changed() || !self.created.is_empty()
+    }
+
+    /// The fixes change the flow's own text.
+    pub fn text_changed(&self) -> bool {
+        self.fixed.is_some() || self.released.as_ref().is_some_and(|r| r.changed)
+    }
+
+    /// Drops the original and fixed texts, keeping whether they differed
+    /// and `rendering`, what the caller made of them.
+    pub(crate) fn release_texts(&mut self, rendering: Option<String>) {
+        self.release_original(rendering);
+        self.fixed = None;
+    }
+
+    /// Drops the original text, keeping its digest, which the write checks
+    /// the file on disk against, and `rendering`.
+    pub(crate) fn release_original(&mut self, rendering: Option<String>) {
+        self.released = Some(Released {
+            changed: self.fixed.is_some(),
+            rendering,
+            original: write::Digest::of(self.original.as_bytes()),
+        });
+        self.original = String::new();
+    }
+
+    /// Whether `bytes` are the text this report was made from.
+    pub(crate) fn is_original(&self, bytes: &[u8]) -> bool {
+        match &self.released {
+            Some(r) => r.original == write::Digest::of(bytes),
+            None => bytes == self.original.as_bytes(),
+        }
     }
 
     /// Forgets every change: nothing of it is (or will be) on disk.
     pub(crate) fn unfix(&mut self) {
         self.fixed = None;
+        if let Some(r) = &mut self.released {
+            r.changed = false;
+            r.rendering = None;
+        }
         self.created.clear();
         self.shared.clear();
         self.findings.iter_mut().for_each(|f| f.fixed = false);
@@ -169,7 +219,15 @@ fn analyze_bytes(
     report.is_flow = outcome.is_flow;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
-    report.suppression_notes = outcome.suppression_notes;
+    report.skip_reason = outcome.skip_reason;
+    if !outcome.suppression_notes.is_empty() {
+        let index = LineIndex::new(&report.original);
+        report.suppression_notes = outcome
+            .suppression_notes
+            .into_iter()
+            .map(|n| (index.line_col(&report.original, n.at), n.kind))
+            .collect();
+    }
     if outcome.text != report.original {
         report.fixed = Some(outcome.text);
     }
@@ -345,6 +403,7 @@ struct Outcome {
     /// Fixes the verifier rejected: dropped, the others kept.
     errors: Vec<Error>,
     suppression_notes: Vec<SuppressionNote>,
+    skip_reason: Option<String>,
 }
 
 /// A fix the verifier rejected, by codemod, message and span in the
@@ -458,6 +517,7 @@ fn run_rounds(
         let Some(flow) = Flow::cast(&parse) else {
             return Ok(Outcome {
                 is_flow: false,
+                skip_reason: super::skip::reason(&parse),
                 text,
                 findings,
                 created,
@@ -664,6 +724,7 @@ fn run_rounds(
     });
     Ok(Outcome {
         is_flow: true,
+        skip_reason: None,
         text,
         findings,
         created,
@@ -1467,7 +1528,7 @@ mod engine_tests {
         let s = settings_of(&[&PANICKY, &POLITE]);
         let s = std::sync::Arc::new(s);
         let jobs = vec![(boom.clone(), s.clone()), (fine.clone(), s)];
-        let reports = crate::engine::run_jobs(&jobs, false, &|| {});
+        let reports = crate::engine::run_jobs(&jobs, false, &|| {}, None);
         let err = &reports[0].errors[0];
         assert!(
             matches!(&err.kind, ErrorKind::Panic { message } if message.starts_with("boom goes the codemod at src/engine/process.rs:")),

@@ -41,6 +41,28 @@ impl ReadStamp {
     }
 }
 
+/// A text's length and hash: what stays of a released original to tell
+/// whether the file on disk is still that text. The hash only has to
+/// catch a rewrite between the read and the write, not an adversary (who
+/// could as well rewrite the file after the write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    len: usize,
+    hash: u64,
+}
+
+impl Digest {
+    pub fn of(bytes: &[u8]) -> Self {
+        use std::hash::Hasher;
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write(bytes);
+        Digest {
+            len: bytes.len(),
+            hash: hasher.finish(),
+        }
+    }
+}
+
 /// Writes what `report` says (created files, then the fixed flow) or
 /// nothing: on any failure what this call created is removed, the error is
 /// recorded, and the report is reset to claim no change.
@@ -64,7 +86,7 @@ fn try_commit(report: &FileReport) -> Result<(), ErrorKind> {
     // Same size and time can still hide a rewrite within the clock's
     // granularity; the bytes decide.
     match std::fs::read(path) {
-        Ok(bytes) if bytes == report.original.as_bytes() => {}
+        Ok(bytes) if report.is_original(&bytes) => {}
         _ => return Err(ErrorKind::Changed),
     }
     if report.fixed.is_some() && is_read_only(&meta) {
@@ -333,6 +355,27 @@ pub(crate) mod tests {
         commit(&mut r);
         assert!(matches!(r.errors[0].kind, ErrorKind::Changed));
         assert!(!r.path.exists(), "not resurrected");
+    }
+
+    #[test]
+    fn a_released_original_is_checked_by_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = report(dir.path(), "new\n", &[]);
+        r.release_original(None);
+        assert!(r.original.is_empty() && r.changed());
+        // Same length and the same clock tick: only the bytes tell.
+        std::fs::write(&r.path, "OLD\n").unwrap();
+        r.stamp = Some(ReadStamp::of(&std::fs::metadata(&r.path).unwrap()));
+        commit(&mut r);
+        assert!(matches!(r.errors[0].kind, ErrorKind::Changed));
+        assert!(!r.changed(), "a file left alone claims no change");
+        assert_eq!(std::fs::read_to_string(&r.path).unwrap(), "OLD\n");
+
+        let mut r = report(dir.path(), "new\n", &[]);
+        r.release_original(None);
+        commit(&mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(std::fs::read_to_string(&r.path).unwrap(), "new\n");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::display_path;
 use crate::engine::{FileReport, RunResult};
 use similar::{ChangeTag, TextDiff};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 const RESET: &str = "\x1b[0m";
@@ -15,17 +16,34 @@ const CYAN: &str = "\x1b[36m";
 /// The whole run's patch, files in path order; files are diffed in
 /// parallel, as they were fixed.
 pub fn render(result: &RunResult, color: bool) -> String {
+    parts(result, color).concat()
+}
+
+/// [`render`] written to `out` part by part, without joining the parts.
+pub fn write(result: &RunResult, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    parts(result, color)
+        .iter()
+        .try_for_each(|part| out.write_all(part.as_bytes()))
+}
+
+fn parts(result: &RunResult, color: bool) -> Vec<Cow<'_, str>> {
     use rayon::prelude::*;
-    let parts: Vec<String> = result
+    result
         .files
         .par_iter()
-        .map(|file| {
-            let mut out = String::new();
-            render_file(&mut out, file, color);
-            out
+        .map(|file| match &file.released {
+            // Rendered by `file_patch` while the run held the texts.
+            Some(released) => Cow::Borrowed(released.rendering.as_deref().unwrap_or_default()),
+            None => Cow::Owned(file_patch(file, color)),
         })
-        .collect();
-    parts.concat()
+        .collect()
+}
+
+/// One file's patch (empty when it is unchanged).
+pub fn file_patch(file: &FileReport, color: bool) -> String {
+    let mut out = String::new();
+    render_file(&mut out, file, color);
+    out
 }
 
 fn render_file(out: &mut String, file: &FileReport, color: bool) {

@@ -57,7 +57,7 @@ pub fn render(result: &RunResult, warnings: &[Warning], dry_run: bool) -> Value 
     let changed: Vec<String> = result
         .files
         .iter()
-        .filter(|f| f.fixed.is_some())
+        .filter(|f| f.text_changed())
         .map(|f| display_path(&f.path))
         .collect();
     let created: Vec<String> = result

@@ -11,7 +11,7 @@ pub mod text;
 use crate::engine::config::codemods_named;
 use crate::engine::{Error, FileReport, RunResult};
 use crate::fix::suppress::NoteKind;
-use crate::syntax::{self, LineCol, LineIndex};
+use crate::syntax::LineCol;
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
@@ -87,12 +87,8 @@ pub struct Warning {
 pub fn warnings(result: &RunResult) -> Vec<Warning> {
     let mut out = Vec::new();
     for file in &result.files {
-        if file.suppression_notes.is_empty() {
-            continue;
-        }
-        let index = LineIndex::new(&file.original);
-        for note in &file.suppression_notes {
-            let (code, message) = match &note.kind {
+        for (position, kind) in &file.suppression_notes {
+            let (code, message) = match kind {
                 NoteKind::Unknown(name) => (
                     "unknown-suppression",
                     match codemods_named(name) {
@@ -111,7 +107,7 @@ pub fn warnings(result: &RunResult) -> Vec<Warning> {
             };
             out.push(Warning {
                 path: file.path.clone(),
-                position: index.line_col(&file.original, note.at),
+                position: *position,
                 code,
                 message,
             });
@@ -132,66 +128,15 @@ pub fn warning_line(w: &Warning) -> String {
     )
 }
 
-/// The keys a Kestra flow may have at its top level.
-const FLOW_KEYS: &[&str] = &[
-    "id",
-    "namespace",
-    "tasks",
-    "description",
-    "labels",
-    "inputs",
-    "outputs",
-    "variables",
-    "triggers",
-    "errors",
-    "finally",
-    "afterExecution",
-    "pluginDefaults",
-    "taskDefaults",
-    "concurrency",
-    "retry",
-    "sla",
-    "listeners",
-    "disabled",
-    "revision",
-    "workerGroup",
-];
-
 /// Why a file that looks like a flow (its top level has two or more of a
 /// flow's keys) is not one: the required keys it lacks, with the key
-/// that is probably one of them misspelt. `None` for flows and for other
-/// YAML.
+/// that is probably one of them misspelt. `None` for flows, files with
+/// errors and other YAML.
 pub fn skip_reason(file: &FileReport) -> Option<String> {
     if file.is_flow || !file.errors.is_empty() {
         return None;
     }
-    let parse = syntax::parse(&file.original);
-    let root = parse.stream().first_document()?.body_mapping()?;
-    let keys: Vec<String> = root.entries().filter_map(|e| e.key_text()).collect();
-    let flow_like = keys
-        .iter()
-        .filter(|k| FLOW_KEYS.contains(&k.as_str()))
-        .count();
-    if flow_like < 2 {
-        return None;
-    }
-    let others = || {
-        keys.iter()
-            .map(String::as_str)
-            .filter(|k| !FLOW_KEYS.contains(k))
-    };
-    let missing: Vec<String> = ["id", "namespace", "tasks"]
-        .into_iter()
-        .filter(|k| !keys.iter().any(|have| have == k))
-        .map(|k| match crate::engine::config::closest(k, others()) {
-            Some(typo) => format!("`{k}` (is `{typo}` a misspelling?)"),
-            None => format!("`{k}`"),
-        })
-        .collect();
-    Some(format!(
-        "looks like a flow but has no {}",
-        missing.join(", no ")
-    ))
+    file.skip_reason.clone()
 }
 
 /// `s` safe to print on one terminal line: control characters (a newline
