@@ -24,13 +24,18 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         let mut starts = vec![TextSize::from(0)];
+        // `\r\n` starts a line after its `\n`; a lone `\r` ends one too.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                starts.push(TextSize::from((i + 1) as u32));
+            }
+        }
         let mut wide = Vec::new();
-        let mut extra = 0u32;
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
+        if !text.is_ascii() {
+            let mut extra = 0u32;
+            for (i, &b) in bytes.iter().enumerate() {
                 // A lead byte: 110x_xxxx, 1110_xxxx or 1111_0xxx.
-                b @ 0xC0.. => {
+                if b >= 0xC0 {
                     extra += if b >= 0xF0 {
                         3
                     } else if b >= 0xE0 {
@@ -40,13 +45,7 @@ impl LineIndex {
                     };
                     wide.push((i as u32, extra));
                 }
-                b'\n' => starts.push(TextSize::from((i + 1) as u32)),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                    starts.push(TextSize::from((i + 1) as u32))
-                }
-                _ => {}
             }
-            i += 1;
         }
         LineIndex { starts, wide }
     }
@@ -95,6 +94,11 @@ mod tests {
         assert_eq!(idx.line_col(text, 0.into()), LineCol { line: 1, col: 1 });
         assert_eq!(idx.line_col(text, 9.into()), LineCol { line: 2, col: 3 });
         assert_eq!(idx.line_col(text, 13.into()), LineCol { line: 3, col: 1 });
+        let text = "a\r\n\rb\nc";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_col(text, 4.into()), LineCol { line: 3, col: 1 });
+        assert_eq!(idx.line_col(text, 7.into()), LineCol { line: 4, col: 2 });
         let text = "é😀中 x\na日本b";
         let idx = LineIndex::new(text);
         for (offset, _) in text.char_indices() {
