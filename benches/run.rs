@@ -102,13 +102,21 @@ fn dry_run(dir: &Path, jobs: usize, target: Option<KestraVersion>) -> usize {
         ..RunOptions::default()
     };
     options.overrides.target_version = target;
-    let result = engine::run(&options, |_| {}, &|| {});
+    // As the CLI runs it: each file's patch rendered when it is done, its
+    // texts then let go.
+    let patch = |file: &engine::FileReport| {
+        file.changed()
+            .then(|| report::diff::file_patch(file, false))
+    };
+    let result = engine::run_settling(&options, |_| {}, &|| {}, Some(&patch));
     assert_eq!(
         result.all_errors().count(),
         0,
         "benchmark flows must be valid"
     );
-    report::diff::render(&result, false).len()
+    let mut out = std::io::sink();
+    report::diff::write(&result, false, &mut out).unwrap();
+    result.files.len()
 }
 
 /// The floor: every file read, parsed by our parser and loaded by saphyr.

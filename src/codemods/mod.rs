@@ -97,6 +97,15 @@ impl Round {
             .as_deref()
     }
 
+    /// A round whose documents are `documents`, known from the round
+    /// before (which the engine checks against the text).
+    pub fn with_documents(documents: Vec<Value>) -> Round {
+        Round {
+            documents: OnceCell::from(Some(documents)),
+            ..Round::default()
+        }
+    }
+
     /// [`Round::documents`], owned, for what outlives the round.
     pub fn into_documents(self, parse: &Parse) -> Option<Vec<Value>> {
         match self.documents.into_inner() {

@@ -531,7 +531,19 @@ fn run_rounds(
             break;
         }
         let mut candidates = Vec::new();
-        let shared = crate::codemods::Round::default();
+        // Finally verified, a round starts from the data the declared
+        // changes led to instead of decoding its text again: the one read
+        // of the fixed text checks that data, and a mismatch reruns the
+        // file per round, where every round decodes its own text.
+        let shared = match before_data.take() {
+            Some(data) if verification == Verification::Final => {
+                crate::codemods::Round::with_documents(data)
+            }
+            data => {
+                before_data = data;
+                crate::codemods::Round::default()
+            }
+        };
         let key = |c: &Candidate| -> Rejected {
             let start = map_back(&history, c.fix.range.start());
             let end = map_back(&history, c.fix.range.end());
@@ -601,6 +613,9 @@ fn run_rounds(
                 }
                 f
             }));
+            if before_data.is_none() && !history.is_empty() {
+                before_data = Some(shared.into_documents(&parse).ok_or(Failure::Recheck)?);
+            }
             break;
         }
         if round == MAX_ROUNDS {
