@@ -534,12 +534,13 @@ fn run_rounds(
             )
         };
         if taken.is_empty() {
-            findings.extend(candidates.iter().map(|c| {
-                let mut f = finding(c, locate(c.fix.range), false);
-                if !create_files && !c.fix.new_files.is_empty() {
-                    f.message.push_str(NO_NEW_FILES);
-                }
-                f
+            findings.extend(candidates.iter().flat_map(|c| {
+                findings_of(c, &locate, false).map(|mut f| {
+                    if !create_files && !c.fix.new_files.is_empty() {
+                        f.message.push_str(NO_NEW_FILES);
+                    }
+                    f
+                })
             }));
             break;
         }
@@ -740,7 +741,7 @@ fn applied(
     dir: &Path,
     locate: &dyn Fn(TextRange) -> (LineCol, LineCol),
 ) {
-    findings.extend(round.iter().map(|c| finding(c, locate(c.fix.range), true)));
+    findings.extend(round.iter().flat_map(|c| findings_of(c, locate, true)));
     for c in round {
         for file in &c.fix.new_files {
             created.push(CreatedFile {
@@ -759,16 +760,25 @@ fn oracle_rejects(path: &Path, e: data::LoadError) -> Error {
     Error::new(path, pos, ErrorKind::InvalidYaml(e.message))
 }
 
-fn finding(c: &Candidate, (start, end): (LineCol, LineCol), fixed: bool) -> Finding {
-    Finding {
-        codemod: c.codemod,
-        message: c.fix.message.clone(),
-        start,
-        end,
-        applicability: c.fix.applicability,
-        refusal: c.fix.refusal.as_ref().map(|r| r.code()),
-        fixed,
-    }
+/// The findings a candidate settles (its own and `Fix::also`), located
+/// in the original text.
+fn findings_of<'c>(
+    c: &'c Candidate,
+    locate: &'c dyn Fn(TextRange) -> (LineCol, LineCol),
+    fixed: bool,
+) -> impl Iterator<Item = Finding> + 'c {
+    c.fix.findings().map(move |(range, message)| {
+        let (start, end) = locate(range);
+        Finding {
+            codemod: c.codemod,
+            message: message.to_string(),
+            start,
+            end,
+            applicability: c.fix.applicability,
+            refusal: c.fix.refusal.as_ref().map(|r| r.code()),
+            fixed,
+        }
+    })
 }
 
 /// Indices of the fixes to apply this round: applicable ones whose edits
