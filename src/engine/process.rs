@@ -1545,4 +1545,57 @@ mod engine_tests {
         ));
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
     }
+
+    /// One unsafe edit that settles two findings: the message and the
+    /// description.
+    struct Both;
+
+    impl Codemod for Both {
+        meta!("both");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let (Some(at), Some((described, _))) = (ctx.text.find("message: hi"), description(ctx))
+            else {
+                return Vec::new();
+            };
+            let range = TextRange::at(TextSize::from(at as u32 + 9), TextSize::from(2));
+            let path = crate::kestra::path::DataPath::root()
+                .key("tasks")
+                .index(0)
+                .key("message");
+            vec![Fix::new(
+                range,
+                "hi",
+                Applicability::Unsafe,
+                vec![TextEdit::replace(range, "ho")],
+                vec![DataChange::set_string(path, "ho")],
+            )
+            .also_settles(described, "described")]
+        }
+    }
+
+    static BOTH: Both = Both;
+
+    #[test]
+    fn every_finding_a_fix_settles_is_reported_with_its_status() {
+        let path = Path::new("flow.yaml");
+        let v = Verifier::default();
+        let mut settings = settings(&BOTH);
+        for unsafe_fixes in [false, true] {
+            settings.unsafe_fixes = unsafe_fixes;
+            let outcome = run_rounds(path, FLOW, &settings, &v, Verification::Final, true)
+                .unwrap_or_else(|_| panic!("the fix verifies"));
+            let found: Vec<_> = outcome
+                .findings
+                .iter()
+                .map(|f| (f.message.as_str(), f.start.line, f.fixed, f.applicability))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    ("described", 3, unsafe_fixes, Applicability::Unsafe),
+                    ("hi", 7, unsafe_fixes, Applicability::Unsafe)
+                ]
+            );
+        }
+    }
 }

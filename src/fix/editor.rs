@@ -1441,6 +1441,22 @@ mod tests {
     }
 
     #[test]
+    fn a_rollback_forgets_everything_since_its_checkpoint() {
+        let text = "l:\n  - a\nm:\n  k: 1\n  j: 2\n";
+        let out = edit(text, |e| {
+            e.insert_item(&path("l"), Fragment::string("b"), Position::Last)?;
+            let mark = e.checkpoint();
+            // The sequence declared again, then forgotten: the declaration
+            // from before the checkpoint is back.
+            e.insert_item(&path("l"), Fragment::string("c"), Position::Last)?;
+            e.remove_key(&path("m"), "k")?;
+            e.rollback(mark);
+            e.remove_key(&path("m"), "j")
+        });
+        assert_eq!(out, "l:\n  - a\n  - b\nm:\n  k: 1\n");
+    }
+
+    #[test]
     fn set_type_renames_properties_with_it() {
         let text =
             "tasks:\n  - id: e\n    type: \"io.kestra.core.tasks.debugs.Echo\"\n    format: hi\n";

@@ -351,8 +351,10 @@ fn most_common<'v>(values: impl Iterator<Item = &'v Value>) -> Option<Value> {
 ///
 /// New defaults are written in the order those separate fixes would have
 /// been applied (by the text their edits span), so the result is the one
-/// the rounds would have led to. A group whose edits are refused, or whose
-/// finding a directive suppresses, is left out; the others still go.
+/// the rounds would have led to. A group whose edits are refused is left
+/// out; the others still go. No group's finding is suppressed: it points at
+/// a copy it removes, and a copy under a directive is never removed
+/// (`Planner::removable`).
 fn build_fix(ctx: &FlowContext, mut groups: Vec<Group>) -> Option<Fix> {
     let section = section(ctx.flow.root());
     // Where a new default goes: removals all lie outside the section, so
@@ -385,12 +387,12 @@ fn build_fix(ctx: &FlowContext, mut groups: Vec<Group>) -> Option<Fix> {
         };
         // Without a section, the group's new item waits for the others.
         let added = match &section {
-            Some(section) => add_default(&mut editor, section, &group.prefix, values).map(|()| None),
+            Some(section) => {
+                add_default(&mut editor, section, &group.prefix, values).map(|()| None)
+            }
             None => Some(Some(new_item(&group.prefix, values))),
         };
-        // Asked only of a group that can be fixed, as the engine asks it of
-        // the fixes it gets: a directive over anything else stays unused.
-        let Some(item) = added.filter(|_| !ctx.is_suppressed(group.range().start())) else {
+        let Some(item) = added else {
             editor.rollback(mark);
             continue;
         };
@@ -498,4 +500,156 @@ fn existing_default(section: &Section, prefix: &str) -> Option<(usize, Mapping)>
             Some(Node::Mapping(m)) if m.get_str("type").as_deref() == Some(prefix) => Some((i, m)),
             _ => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codemods::Round;
+    use crate::fix::suppress::Suppressions;
+    use crate::kestra::catalog::Catalog;
+    use crate::kestra::flow::Flow;
+    use crate::syntax::edit::apply_edits;
+    use crate::syntax::LineIndex;
+    use std::path::Path;
+
+    /// What the codemod proposes for `text` in one round, with its
+    /// default options.
+    fn run(text: &str) -> Vec<Fix> {
+        let parse = crate::syntax::parse(text);
+        let flow = Flow::cast(&parse).expect("a flow");
+        let line_index = LineIndex::new(text);
+        let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
+        let options = HoistPluginDefaults
+            .parse_options(&toml::Table::new())
+            .unwrap();
+        HoistPluginDefaults.run(&FlowContext {
+            path: Path::new("flow.yaml"),
+            text,
+            parse: &parse,
+            flow: &flow,
+            line_index: &line_index,
+            target_version: KestraVersion::DEFAULT,
+            catalog: Catalog::builtin(),
+            options: &options,
+            suppressions: &suppressions,
+            codemod: NAME,
+            round: &Round::default(),
+        })
+    }
+
+    fn task(id: &str, kind: &str, setting: &str) -> String {
+        format!("  - id: {id}\n    type: io.kestra.plugin.scripts.{kind}\n{setting}")
+    }
+
+    const SHELL: &str = "shell.Commands";
+    const PYTHON: &str = "python.Script";
+    const RUNNER: &str =
+        "    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n";
+    const IMAGE: &str = "    containerImage: python:3.12\n";
+
+    fn flow(tasks: &[String], rest: &str) -> String {
+        format!("id: f\nnamespace: n\ntasks:\n{}{rest}", tasks.concat())
+    }
+
+    #[test]
+    fn every_default_type_is_one_fix_reporting_each() {
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                task("b", PYTHON, &format!("    # pinned\n{IMAGE}")),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            "",
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        let fix = &fixes[0];
+        // The first finding is the one whose edits start first: the shell
+        // runner's, as the separate fixes were applied.
+        let found: Vec<(usize, &str)> = fix
+            .findings()
+            .map(|(r, m)| (usize::from(r.start()), m))
+            .collect();
+        let shell = text.find("taskRunner").unwrap();
+        let python = text.find("containerImage").unwrap();
+        assert_eq!(
+            found,
+            [
+                (shell, "`taskRunner` (2 times) repeated across `io.kestra.plugin.scripts.shell` plugins: move to pluginDefaults"),
+                (python, "`containerImage: python:3.12` (2 times) repeated across `io.kestra.plugin.scripts.python` plugins: move to pluginDefaults"),
+            ]
+        );
+        let fixed = apply_edits(&text, &fix.edits).unwrap();
+        assert_eq!(
+            fixed,
+            flow(
+                &[
+                    task("a", SHELL, ""),
+                    task("b", PYTHON, ""),
+                    task("c", PYTHON, ""),
+                    task("d", SHELL, ""),
+                ],
+                "pluginDefaults:\n  - type: io.kestra.plugin.scripts.shell\n    values:\n      taskRunner:\n        type: io.kestra.plugin.scripts.runner.docker.Docker\n  - type: io.kestra.plugin.scripts.python\n    values:\n      # pinned\n      containerImage: python:3.12\n"
+            )
+        );
+        // Run again, the flow has nothing left to hoist: one round did it.
+        assert!(run(&fixed).is_empty());
+    }
+
+    #[test]
+    fn values_for_an_existing_default_wait_when_another_type_is_new() {
+        // Adding the shell item declares the whole section anew, which
+        // would undo the python value declared added to its first item.
+        let existing = "pluginDefaults:\n  - type: io.kestra.plugin.scripts.python\n    values:\n      timeout: PT1H\n";
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                task("b", PYTHON, IMAGE),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            existing,
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        assert!(fixes[0].also.is_empty());
+        assert!(fixes[0].message.starts_with("`taskRunner`"));
+        let fixed = apply_edits(&text, &fixes[0].edits).unwrap();
+        let next = run(&fixed);
+        assert_eq!(next.len(), 1);
+        assert!(next[0].message.starts_with("`containerImage"));
+        assert!(next[0].also.is_empty());
+    }
+
+    #[test]
+    fn a_suppressed_copy_stays_and_the_finding_moves_to_the_next() {
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                format!(
+                    "  # kestra-fix: ignore[{NAME}]\n{}",
+                    task("p", PYTHON, IMAGE)
+                ),
+                task("b", PYTHON, IMAGE),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            "",
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        let ranges: Vec<usize> = fixes[0]
+            .findings()
+            .map(|(r, _)| usize::from(r.start()))
+            .collect();
+        let copies: Vec<usize> = text
+            .match_indices("containerImage")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(ranges, [text.find("taskRunner").unwrap(), copies[1]]);
+        let fixed = apply_edits(&text, &fixes[0].edits).unwrap();
+        assert!(fixed.contains(&task("p", PYTHON, IMAGE)), "{fixed}");
+    }
 }
