@@ -463,7 +463,6 @@ fn add_default(
     values: Vec<(String, Fragment)>,
 ) -> Option<()> {
     let key = section.key;
-    section.seq.as_ref()?;
     match existing_default(section, prefix) {
         Some((i, default)) => match default.get_value("values") {
             Some(Node::Mapping(_)) => editor
