@@ -606,12 +606,13 @@ fn run_rounds(
             )
         };
         if taken.is_empty() {
-            findings.extend(candidates.iter().map(|c| {
-                let mut f = finding(c, locate(c.fix.range), false);
-                if !create_files && !c.fix.new_files.is_empty() {
-                    f.message.push_str(NO_NEW_FILES);
-                }
-                f
+            findings.extend(candidates.iter().flat_map(|c| {
+                findings_of(c, &locate, false).map(|mut f| {
+                    if !create_files && !c.fix.new_files.is_empty() {
+                        f.message.push_str(NO_NEW_FILES);
+                    }
+                    f
+                })
             }));
             if before_data.is_none() && !history.is_empty() {
                 before_data = Some(shared.into_documents(&parse).ok_or(Failure::Recheck)?);
@@ -816,7 +817,7 @@ fn applied(
     dir: &Path,
     locate: &dyn Fn(TextRange) -> (LineCol, LineCol),
 ) {
-    findings.extend(round.iter().map(|c| finding(c, locate(c.fix.range), true)));
+    findings.extend(round.iter().flat_map(|c| findings_of(c, locate, true)));
     for c in round {
         for file in &c.fix.new_files {
             created.push(CreatedFile {
@@ -835,16 +836,25 @@ fn oracle_rejects(path: &Path, e: data::LoadError) -> Error {
     Error::new(path, pos, ErrorKind::InvalidYaml(e.message))
 }
 
-fn finding(c: &Candidate, (start, end): (LineCol, LineCol), fixed: bool) -> Finding {
-    Finding {
-        codemod: c.codemod,
-        message: c.fix.message.clone(),
-        start,
-        end,
-        applicability: c.fix.applicability,
-        refusal: c.fix.refusal.as_ref().map(|r| r.code()),
-        fixed,
-    }
+/// The findings a candidate settles (its own and `Fix::also`), located
+/// in the original text.
+fn findings_of<'c>(
+    c: &'c Candidate,
+    locate: &'c dyn Fn(TextRange) -> (LineCol, LineCol),
+    fixed: bool,
+) -> impl Iterator<Item = Finding> + 'c {
+    c.fix.findings().map(move |(range, message)| {
+        let (start, end) = locate(range);
+        Finding {
+            codemod: c.codemod,
+            message: message.to_string(),
+            start,
+            end,
+            applicability: c.fix.applicability,
+            refusal: c.fix.refusal.as_ref().map(|r| r.code()),
+            fixed,
+        }
+    })
 }
 
 /// Indices of the fixes to apply this round: applicable ones whose edits
@@ -1610,5 +1620,58 @@ mod engine_tests {
             ErrorKind::NotConverged { rounds: MAX_ROUNDS }
         ));
         assert_eq!(std::fs::read_to_string(&flow).unwrap(), FLOW);
+    }
+
+    /// One unsafe edit that settles two findings: the message and the
+    /// description.
+    struct Both;
+
+    impl Codemod for Both {
+        meta!("both");
+        fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
+            let (Some(at), Some((described, _))) = (ctx.text.find("message: hi"), description(ctx))
+            else {
+                return Vec::new();
+            };
+            let range = TextRange::at(TextSize::from(at as u32 + 9), TextSize::from(2));
+            let path = crate::kestra::path::DataPath::root()
+                .key("tasks")
+                .index(0)
+                .key("message");
+            vec![Fix::new(
+                range,
+                "hi",
+                Applicability::Unsafe,
+                vec![TextEdit::replace(range, "ho")],
+                vec![DataChange::set_string(path, "ho")],
+            )
+            .also_settles(described, "described")]
+        }
+    }
+
+    static BOTH: Both = Both;
+
+    #[test]
+    fn every_finding_a_fix_settles_is_reported_with_its_status() {
+        let path = Path::new("flow.yaml");
+        let v = Verifier::default();
+        let mut settings = settings(&BOTH);
+        for unsafe_fixes in [false, true] {
+            settings.unsafe_fixes = unsafe_fixes;
+            let outcome = run_rounds(path, FLOW, &settings, &v, Verification::Final, true)
+                .unwrap_or_else(|_| panic!("the fix verifies"));
+            let found: Vec<_> = outcome
+                .findings
+                .iter()
+                .map(|f| (f.message.as_str(), f.start.line, f.fixed, f.applicability))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    ("described", 3, unsafe_fixes, Applicability::Unsafe),
+                    ("hi", 7, unsafe_fixes, Applicability::Unsafe)
+                ]
+            );
+        }
     }
 }

@@ -49,6 +49,17 @@ pub struct Editor<'a> {
 /// A sequence's items, each with its index before the fix (`None` when new).
 type Items = Vec<(Option<usize>, Value)>;
 
+/// An editor's state at one point ([`Editor::checkpoint`]). Operations only
+/// append edits and carried comments, so lengths mark the point; a
+/// sequence's declared `Replace` moves to the end each time the sequence
+/// changes again, so the changes are kept whole, as are sequence states.
+pub struct Checkpoint {
+    edits: usize,
+    changes: Vec<DataChange>,
+    sequences: Vec<(DataPath, Items)>,
+    carried: usize,
+}
+
 /// The comments that travel with a moved entry: the lines above it and the
 /// one at the end of its line.
 #[derive(Default)]
@@ -887,6 +898,27 @@ impl<'a> Editor<'a> {
         result
     }
 
+    /// What the editor holds now, to come back to with
+    /// [`Editor::rollback`]: for a caller that decides only after several
+    /// operations succeed whether to keep them.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            edits: self.edits.len(),
+            changes: self.changes.clone(),
+            sequences: self.sequences.clone(),
+            carried: self.carried.len(),
+        }
+    }
+
+    /// Forgets every operation made since `mark` was taken.
+    pub fn rollback(&mut self, mark: Checkpoint) {
+        self.edits.truncate(mark.edits);
+        self.nests.truncate(mark.edits);
+        self.changes = mark.changes;
+        self.sequences = mark.sequences;
+        self.carried.truncate(mark.carried);
+    }
+
     fn overlaps(&self, edit: &TextEdit, nest: Option<usize>) -> bool {
         self.edits.iter().zip(&self.nests).any(|(e, n)| {
             let (a, b) = (e.range, edit.range);
@@ -1406,6 +1438,22 @@ mod tests {
             )
         });
         assert_eq!(out, "env: {A: 1, B: b, C: c}\n");
+    }
+
+    #[test]
+    fn a_rollback_forgets_everything_since_its_checkpoint() {
+        let text = "l:\n  - a\nm:\n  k: 1\n  j: 2\n";
+        let out = edit(text, |e| {
+            e.insert_item(&path("l"), Fragment::string("b"), Position::Last)?;
+            let mark = e.checkpoint();
+            // The sequence declared again, then forgotten: the declaration
+            // from before the checkpoint is back.
+            e.insert_item(&path("l"), Fragment::string("c"), Position::Last)?;
+            e.remove_key(&path("m"), "k")?;
+            e.rollback(mark);
+            e.remove_key(&path("m"), "j")
+        });
+        assert_eq!(out, "l:\n  - a\n  - b\nm:\n  k: 1\n");
     }
 
     #[test]

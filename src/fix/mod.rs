@@ -66,6 +66,18 @@ pub struct Fix {
     pub new_files: Vec<NewFile>,
     /// Why a display-only finding has no edit, when a codemod refused one.
     pub refusal: Option<refusal::Refusal>,
+    /// Further findings these same edits settle: each is reported as its
+    /// own finding, with this fix's codemod, applicability and status. A
+    /// codemod settles only findings no directive suppresses
+    /// (`FlowContext::is_suppressed`); the engine checks `range` alone.
+    pub also: Vec<Settled>,
+}
+
+/// A finding a fix settles besides its own (see [`Fix::also`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub range: TextRange,
+    pub message: String,
 }
 
 impl Fix {
@@ -79,6 +91,7 @@ impl Fix {
             changes: Vec::new(),
             new_files: Vec::new(),
             refusal: None,
+            also: Vec::new(),
         }
     }
 
@@ -111,12 +124,28 @@ impl Fix {
             changes,
             new_files: Vec::new(),
             refusal: None,
+            also: Vec::new(),
         }
     }
 
     pub fn with_new_file(mut self, file: NewFile) -> Self {
         self.new_files.push(file);
         self
+    }
+
+    /// The fix also settles the finding `message` at `range`.
+    pub fn also_settles(mut self, range: TextRange, message: impl Into<String>) -> Self {
+        self.also.push(Settled {
+            range,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Every finding the fix settles, its own first.
+    pub fn findings(&self) -> impl Iterator<Item = (TextRange, &str)> {
+        std::iter::once((self.range, self.message.as_str()))
+            .chain(self.also.iter().map(|s| (s.range, s.message.as_str())))
     }
 
     /// The span of text the edits touch, for overlap resolution. Files a

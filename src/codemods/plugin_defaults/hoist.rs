@@ -31,10 +31,11 @@ use crate::kestra::flow::PluginInstance;
 use crate::kestra::path::DataPath;
 use crate::kestra::properties::default_applies;
 use crate::kestra::KestraVersion;
-use crate::syntax::ast::{AstNode, Entry, Node};
+use crate::syntax::ast::{AstNode, Entry, Mapping, Node};
 use crate::syntax::edit::{member_comments, Position};
 use crate::syntax::render::Fragment;
 use crate::syntax::value::Value;
+use crate::syntax::TextRange;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -132,10 +133,53 @@ impl Codemod for HoistPluginDefaults {
                 None => by_type.push((plan.prefix.clone(), vec![plan])),
             }
         }
-        by_type
+        let groups = by_type
             .into_iter()
-            .filter_map(|(prefix, group)| build_fix(ctx, &prefix, &group))
-            .collect()
+            .map(|(prefix, plans)| Group { prefix, plans })
+            .collect();
+        build_fix(ctx, groups).into_iter().collect()
+    }
+}
+
+/// The keys moving to one default type: one finding.
+struct Group {
+    prefix: String,
+    plans: Vec<Plan>,
+}
+
+impl Group {
+    /// Where the finding points: the first copy of the first key.
+    fn range(&self) -> TextRange {
+        self.plans[0].removals[0].1.text_range()
+    }
+
+    fn message(&self) -> String {
+        let what: Vec<String> = self
+            .plans
+            .iter()
+            .map(|p| {
+                let n = p.removals.len();
+                match &p.value {
+                    Value::String(s) if s.len() <= 40 => format!("`{}: {s}` ({n} times)", p.key),
+                    _ => format!("`{}` ({n} times)", p.key),
+                }
+            })
+            .collect();
+        format!(
+            "{} repeated across `{}` plugins: move to pluginDefaults",
+            what.join(" and "),
+            self.prefix
+        )
+    }
+
+    /// The text from the first copy it removes to the last.
+    fn extent(&self) -> TextRange {
+        self.plans
+            .iter()
+            .flat_map(|p| &p.removals)
+            .map(|(_, entry)| entry.text_range())
+            .reduce(|a, b| a.cover(b))
+            .unwrap_or_else(|| self.range())
     }
 }
 
@@ -300,10 +344,91 @@ fn most_common<'v>(values: impl Iterator<Item = &'v Value>) -> Option<Value> {
         .map(|(v, _)| v.clone())
 }
 
-/// One fix per default type: remove the copies, add the default.
-fn build_fix(ctx: &FlowContext, prefix: &str, plans: &[Plan]) -> Option<Fix> {
+/// One fix for every group: each removes its copies and adds its default.
+/// Defaults for several types all go to the end of the defaults section (or
+/// into one new section), so as separate fixes they would overlap and take
+/// a round each.
+///
+/// New defaults are written in the order those separate fixes would have
+/// been applied (by the text their edits span), so the result is the one
+/// the rounds would have led to. A group whose edits are refused is left
+/// out; the others still go. No group's finding is suppressed: it points at
+/// a copy it removes, and a copy under a directive is never removed
+/// (`Planner::removable`).
+fn build_fix(ctx: &FlowContext, mut groups: Vec<Group>) -> Option<Fix> {
+    let section = section(ctx.flow.root());
+    // Where a new default goes: removals all lie outside the section, so
+    // any point of it orders them as its end would.
+    let point = match &section {
+        Some(s) => s.entry.text_range().end(),
+        None => ctx.flow.root().syntax().text_range().end(),
+    };
+    groups.sort_by_key(|g| {
+        let extent = g.extent();
+        (extent.start().min(point), extent.end().max(point))
+    });
+    // A new item declares the whole section anew, from its items as they
+    // were, which would undo a value declared added to one of them: values
+    // for defaults already there wait for the next round when the first
+    // group adds an item, and new items when it extends one.
+    if let Some(section) = &section {
+        let extends = |g: &Group| existing_default(section, &g.prefix).is_some();
+        let first = groups.first().map(extends);
+        groups.retain(|g| Some(extends(g)) == first);
+    }
     let mut editor = ctx.editor();
-    let mut values: Vec<(String, Fragment)> = Vec::new();
+    let mut settled: Vec<&Group> = Vec::new();
+    let mut new_items: Vec<Fragment> = Vec::new();
+    for group in &groups {
+        let mark = editor.checkpoint();
+        let Some(values) = take_values(&mut editor, &group.plans) else {
+            editor.rollback(mark);
+            continue;
+        };
+        // Without a section, the group's new item waits for the others.
+        let added = match &section {
+            Some(section) => {
+                add_default(&mut editor, section, &group.prefix, values).map(|()| None)
+            }
+            None => Some(Some(new_item(&group.prefix, values))),
+        };
+        let Some(item) = added else {
+            editor.rollback(mark);
+            continue;
+        };
+        new_items.extend(item);
+        settled.push(group);
+    }
+    let (first, rest) = settled.split_first()?;
+    if !new_items.is_empty() {
+        editor
+            .insert_entry(
+                &DataPath::root(),
+                "pluginDefaults",
+                Fragment::Seq(new_items),
+                Position::Last,
+            )
+            .ok()?;
+    }
+    let (edits, mut changes) = editor.finish();
+    changes.push(DataChange::SameEffectiveConfig);
+    let fix = Fix::new(
+        first.range(),
+        first.message(),
+        Applicability::Safe,
+        edits,
+        changes,
+    );
+    Some(
+        rest.iter()
+            .fold(fix, |fix, g| fix.also_settles(g.range(), g.message())),
+    )
+}
+
+/// Removes every copy of the plans' keys and returns the values to write
+/// in the default, each taken from its source copy with its comments.
+fn take_values(editor: &mut Editor, plans: &[Plan]) -> Option<Vec<(String, Fragment)>> {
+    let mut values = Vec::new();
     for plan in plans {
         let mut taken = None;
         for (path, _) in &plan.removals {
@@ -317,68 +442,28 @@ fn build_fix(ctx: &FlowContext, prefix: &str, plans: &[Plan]) -> Option<Fix> {
         }
         values.push((plan.key.clone(), taken?));
     }
-    add_default(&mut editor, ctx, prefix, values)?;
-    let (edits, mut changes) = editor.finish();
-    changes.push(DataChange::SameEffectiveConfig);
-
-    let first = &plans[0];
-    let range = first.removals[0].1.text_range();
-    let what: Vec<String> = plans
-        .iter()
-        .map(|p| {
-            let n = p.removals.len();
-            match &p.value {
-                Value::String(s) if s.len() <= 40 => format!("`{}: {s}` ({n} times)", p.key),
-                _ => format!("`{}` ({n} times)", p.key),
-            }
-        })
-        .collect();
-    let message = format!(
-        "{} repeated across `{prefix}` plugins: move to pluginDefaults",
-        what.join(" and ")
-    );
-    Some(Fix::new(
-        range,
-        message,
-        Applicability::Safe,
-        edits,
-        changes,
-    ))
+    Some(values)
 }
 
-/// Writes the default of type `prefix` with `values`: into the defaults
-/// section's item for that exact type when there is one, else as a new
-/// item, or a new `pluginDefaults` section at the end of the flow.
+/// A new default of type `prefix` with `values`.
+fn new_item(prefix: &str, values: Vec<(String, Fragment)>) -> Fragment {
+    Fragment::Map(vec![
+        ("type".into(), Fragment::string(prefix)),
+        ("values".into(), Fragment::Map(values)),
+    ])
+}
+
+/// Writes the default of type `prefix` with `values` into the defaults
+/// section: into its item for that exact type when there is one, else as a
+/// new item at its end.
 fn add_default(
     editor: &mut Editor,
-    ctx: &FlowContext,
+    section: &Section,
     prefix: &str,
     values: Vec<(String, Fragment)>,
 ) -> Option<()> {
-    let new_item = |values| {
-        Fragment::Map(vec![
-            ("type".into(), Fragment::string(prefix)),
-            ("values".into(), Fragment::Map(values)),
-        ])
-    };
-    let Some(Section { key, entry: _, seq }) = section(ctx.flow.root()) else {
-        return editor
-            .insert_entry(
-                &DataPath::root(),
-                "pluginDefaults",
-                Fragment::Seq(vec![new_item(values)]),
-                Position::Last,
-            )
-            .ok();
-    };
-    let existing = seq?
-        .items()
-        .enumerate()
-        .find_map(|(i, item)| match item.value() {
-            Some(Node::Mapping(m)) if m.get_str("type").as_deref() == Some(prefix) => Some((i, m)),
-            _ => None,
-        });
-    match existing {
+    let key = section.key;
+    match existing_default(section, prefix) {
         Some((i, default)) => match default.get_value("values") {
             Some(Node::Mapping(_)) => editor
                 .insert_entries(&default_path(key, i).key("values"), values, Position::Last)
@@ -394,7 +479,176 @@ fn add_default(
                 .ok(),
         },
         None => editor
-            .insert_item(&DataPath::root().key(key), new_item(values), Position::Last)
+            .insert_item(
+                &DataPath::root().key(key),
+                new_item(prefix, values),
+                Position::Last,
+            )
             .ok(),
+    }
+}
+
+/// The section's item for exactly type `prefix`, with its index.
+fn existing_default(section: &Section, prefix: &str) -> Option<(usize, Mapping)> {
+    section
+        .seq
+        .as_ref()?
+        .items()
+        .enumerate()
+        .find_map(|(i, item)| match item.value() {
+            Some(Node::Mapping(m)) if m.get_str("type").as_deref() == Some(prefix) => Some((i, m)),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codemods::Round;
+    use crate::fix::suppress::Suppressions;
+    use crate::kestra::catalog::Catalog;
+    use crate::kestra::flow::Flow;
+    use crate::syntax::edit::apply_edits;
+    use crate::syntax::LineIndex;
+    use std::path::Path;
+
+    /// What the codemod proposes for `text` in one round, with its
+    /// default options.
+    fn run(text: &str) -> Vec<Fix> {
+        let parse = crate::syntax::parse(text);
+        let flow = Flow::cast(&parse).expect("a flow");
+        let line_index = LineIndex::new(text);
+        let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
+        let options = HoistPluginDefaults
+            .parse_options(&toml::Table::new())
+            .unwrap();
+        HoistPluginDefaults.run(&FlowContext {
+            path: Path::new("flow.yaml"),
+            text,
+            parse: &parse,
+            flow: &flow,
+            line_index: &line_index,
+            target_version: KestraVersion::DEFAULT,
+            catalog: Catalog::builtin(),
+            options: &options,
+            suppressions: &suppressions,
+            codemod: NAME,
+            round: &Round::default(),
+        })
+    }
+
+    fn task(id: &str, kind: &str, setting: &str) -> String {
+        format!("  - id: {id}\n    type: io.kestra.plugin.scripts.{kind}\n{setting}")
+    }
+
+    const SHELL: &str = "shell.Commands";
+    const PYTHON: &str = "python.Script";
+    const RUNNER: &str =
+        "    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n";
+    const IMAGE: &str = "    containerImage: python:3.12\n";
+
+    fn flow(tasks: &[String], rest: &str) -> String {
+        format!("id: f\nnamespace: n\ntasks:\n{}{rest}", tasks.concat())
+    }
+
+    #[test]
+    fn every_default_type_is_one_fix_reporting_each() {
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                task("b", PYTHON, &format!("    # pinned\n{IMAGE}")),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            "",
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        let fix = &fixes[0];
+        // The first finding is the one whose edits start first: the shell
+        // runner's, as the separate fixes were applied.
+        let found: Vec<(usize, &str)> = fix
+            .findings()
+            .map(|(r, m)| (usize::from(r.start()), m))
+            .collect();
+        let shell = text.find("taskRunner").unwrap();
+        let python = text.find("containerImage").unwrap();
+        assert_eq!(
+            found,
+            [
+                (shell, "`taskRunner` (2 times) repeated across `io.kestra.plugin.scripts.shell` plugins: move to pluginDefaults"),
+                (python, "`containerImage: python:3.12` (2 times) repeated across `io.kestra.plugin.scripts.python` plugins: move to pluginDefaults"),
+            ]
+        );
+        let fixed = apply_edits(&text, &fix.edits).unwrap();
+        assert_eq!(
+            fixed,
+            flow(
+                &[
+                    task("a", SHELL, ""),
+                    task("b", PYTHON, ""),
+                    task("c", PYTHON, ""),
+                    task("d", SHELL, ""),
+                ],
+                "pluginDefaults:\n  - type: io.kestra.plugin.scripts.shell\n    values:\n      taskRunner:\n        type: io.kestra.plugin.scripts.runner.docker.Docker\n  - type: io.kestra.plugin.scripts.python\n    values:\n      # pinned\n      containerImage: python:3.12\n"
+            )
+        );
+        // Run again, the flow has nothing left to hoist: one round did it.
+        assert!(run(&fixed).is_empty());
+    }
+
+    #[test]
+    fn values_for_an_existing_default_wait_when_another_type_is_new() {
+        // Adding the shell item declares the whole section anew, which
+        // would undo the python value declared added to its first item.
+        let existing = "pluginDefaults:\n  - type: io.kestra.plugin.scripts.python\n    values:\n      timeout: PT1H\n";
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                task("b", PYTHON, IMAGE),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            existing,
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        assert!(fixes[0].also.is_empty());
+        assert!(fixes[0].message.starts_with("`taskRunner`"));
+        let fixed = apply_edits(&text, &fixes[0].edits).unwrap();
+        let next = run(&fixed);
+        assert_eq!(next.len(), 1);
+        assert!(next[0].message.starts_with("`containerImage"));
+        assert!(next[0].also.is_empty());
+    }
+
+    #[test]
+    fn a_suppressed_copy_stays_and_the_finding_moves_to_the_next() {
+        let text = flow(
+            &[
+                task("a", SHELL, RUNNER),
+                format!(
+                    "  # kestra-fix: ignore[{NAME}]\n{}",
+                    task("p", PYTHON, IMAGE)
+                ),
+                task("b", PYTHON, IMAGE),
+                task("c", PYTHON, IMAGE),
+                task("d", SHELL, RUNNER),
+            ],
+            "",
+        );
+        let fixes = run(&text);
+        assert_eq!(fixes.len(), 1);
+        let ranges: Vec<usize> = fixes[0]
+            .findings()
+            .map(|(r, _)| usize::from(r.start()))
+            .collect();
+        let copies: Vec<usize> = text
+            .match_indices("containerImage")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(ranges, [text.find("taskRunner").unwrap(), copies[1]]);
+        let fixed = apply_edits(&text, &fixes[0].edits).unwrap();
+        assert!(fixed.contains(&task("p", PYTHON, IMAGE)), "{fixed}");
     }
 }
