@@ -881,19 +881,13 @@ impl<'a> Editor<'a> {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<(), Refusal>,
     ) -> Result<(), Refusal> {
-        let (edits, changes, sequences, carried) = (
-            self.edits.len(),
-            self.changes.len(),
-            self.sequences.clone(),
-            self.carried.len(),
-        );
+        // A checkpoint keeps the declared changes whole: an operation may
+        // replace earlier declarations (adding to a sequence declares the
+        // whole sequence anew), which truncation would not bring back.
+        let mark = self.checkpoint();
         let result = f(self);
         if result.is_err() {
-            self.edits.truncate(edits);
-            self.nests.truncate(edits);
-            self.changes.truncate(changes);
-            self.sequences = sequences;
-            self.carried.truncate(carried);
+            self.rollback(mark);
         }
         result
     }
@@ -1454,6 +1448,21 @@ mod tests {
             e.remove_key(&path("m"), "j")
         });
         assert_eq!(out, "l:\n  - a\n  - b\nm:\n  k: 1\n");
+    }
+
+    #[test]
+    fn a_refused_transaction_brings_back_declarations_it_replaced() {
+        let text = "l:\n  - a\nm:\n  k: 1\n  j: 2\n";
+        let out = edit(text, |e| {
+            e.insert_item(&path("l"), Fragment::string("b"), Position::Last)?;
+            let refused = e.transaction(|e| {
+                e.insert_item(&path("l"), Fragment::string("c"), Position::Last)?;
+                e.remove_key(&path("m"), "absent")
+            });
+            assert!(refused.is_err());
+            e.remove_key(&path("m"), "k")
+        });
+        assert_eq!(out, "l:\n  - a\n  - b\nm:\n  j: 2\n");
     }
 
     #[test]
