@@ -609,12 +609,8 @@ fn fix(cli: &Cli) -> u8 {
         };
         let settle: Option<&engine::Settle> =
             (cli.output_format != OutputFormat::Sarif).then_some(&patch);
-        let result = engine::run_settling(
-            &options,
-            |n| progress.start(n),
-            &|| progress.tick(),
-            settle,
-        );
+        let result =
+            engine::run_settling(&options, |n| progress.start(n), &|| progress.tick(), settle);
         progress.finish();
         (result, None)
     };

@@ -73,13 +73,20 @@ fn a_settled_dry_run_reports_what_a_kept_one_does_and_keeps_few_texts() {
     let dir = workspace();
     let kept = engine::run(&options(dir.path(), true), |_| {}, &|| {});
     let settled = settled(&options(dir.path(), true));
-    assert!(kept.files.iter().any(FileReport::changed), "the fixture changes files");
+    assert!(
+        kept.files.iter().any(FileReport::changed),
+        "the fixture changes files"
+    );
     assert!(!report::warnings(&kept).is_empty(), "the fixture warns");
     assert!(kept.files.iter().any(|f| report::skip_reason(f).is_some()));
     let creating = kept.files.iter().filter(|f| !f.created.is_empty()).count();
     assert!(creating > 0, "the fixture creates a file");
     let texts = |r: &RunResult| r.files.iter().filter(|f| !f.original.is_empty()).count();
-    assert_eq!(texts(&settled), creating, "only flows that create files keep texts");
+    assert_eq!(
+        texts(&settled),
+        creating,
+        "only flows that create files keep texts"
+    );
     assert_eq!(shown(&settled), shown(&kept));
 }
 
