@@ -630,18 +630,24 @@ struct Decoder {
 impl Decoder {
     /// A node position (document, key, value, item): properties + content.
     fn slot(&mut self, parent: &SyntaxNode) -> Result<Value, DecodeError> {
-        // Properties may be split over lines (`&a` then `!!str`).
-        let (mut anchor, mut tag) = (None, None);
-        for props in parent.children().filter(|n| n.kind() == PROPERTIES) {
-            for t in tokens(&props) {
-                match t.kind() {
-                    ANCHOR => anchor = Some(t.text()[1..].to_string()),
-                    TAG => tag = Some(t.text().to_string()),
-                    _ => {}
+        // Properties may be split over lines (`&a` then `!!str`). One pass
+        // over the children: each step of it makes a cursor node.
+        let (mut anchor, mut tag, mut content) = (None, None, None);
+        for child in parent.children() {
+            match child.kind() {
+                PROPERTIES => {
+                    for t in tokens(&child) {
+                        match t.kind() {
+                            ANCHOR => anchor = Some(t.text()[1..].to_string()),
+                            TAG => tag = Some(t.text().to_string()),
+                            _ => {}
+                        }
+                    }
                 }
+                k if k.is_content_node() && content.is_none() => content = Some(child),
+                _ => {}
             }
         }
-        let content = parent.children().find(|n| n.kind().is_content_node());
         let value = match content {
             Some(c) => self.content(&c, tag.as_deref())?,
             None => match tag.as_deref().map(canonical_tag).as_deref() {
@@ -701,11 +707,20 @@ impl Decoder {
     }
 
     fn entry(&mut self, entry: &SyntaxNode) -> Result<(Value, Value), DecodeError> {
-        let key = match entry.children().find(|n| n.kind() == MAP_KEY) {
+        let (mut key, mut value) = (None, None);
+        for child in entry.children() {
+            match child.kind() {
+                MAP_KEY if key.is_none() => key = Some(child),
+                MAP_VALUE if value.is_none() => value = Some(child),
+                _ => {}
+            }
+        }
+        // The key first: an anchor on it may be aliased in the value.
+        let key = match key {
             Some(k) => self.slot(&k)?,
             None => Value::Null,
         };
-        let value = match entry.children().find(|n| n.kind() == MAP_VALUE) {
+        let value = match value {
             Some(v) => self.slot(&v)?,
             None => Value::Null,
         };
