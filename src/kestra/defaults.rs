@@ -268,8 +268,18 @@ fn resolve(
 ) -> Value {
     let type_name = value.get("type").and_then(Value::as_str);
     if let (Value::Map(_), Some(type_name)) = (&*value, type_name) {
-        let eff = effective_skipping(&value, defaults, skip);
         let applied = matching_defaults(type_name, defaults, skip);
+        // Without a default to apply, the configuration is the instance:
+        // an owned one moves.
+        let (eff, value) = if applied.is_empty() {
+            let eff = Effective {
+                config: value.into_owned(),
+                ambiguous: Vec::new(),
+            };
+            (eff, None)
+        } else {
+            (effective_skipping(&value, defaults, skip), Some(value))
+        };
         let Value::Map(entries) = eff.config else {
             unreachable!("a mapping merged with defaults stays a mapping")
         };
@@ -292,8 +302,9 @@ fn resolve(
                         .peekable();
                     // Only a value a default changed is inside what it
                     // injected.
+                    let own = value.as_ref().and_then(|value| value.get(key));
                     let inner_skip: Cow<'_, [usize]> =
-                        if injected.peek().is_some() && value.get(key) != Some(&v) {
+                        if injected.peek().is_some() && own != Some(&v) {
                             Cow::Owned(skip.iter().chain(injected).copied().collect())
                         } else {
                             Cow::Borrowed(skip)
