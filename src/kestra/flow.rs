@@ -225,10 +225,13 @@ impl PluginInstance {
 /// Whether `key` of an instance of type `ty` (`None`: a type the catalog
 /// does not know) holds plugins.
 fn holds_plugins(catalog: &Catalog, ty: Option<&PluginType>, key: &str) -> bool {
+    let core = || catalog.core_plugin_props().iter().any(|p| p == key);
     match ty {
         Some(t) if t.holds_plugins(key) => true,
-        Some(t) if t.has_property(key) == Answer::Yes => false,
-        _ => catalog.core_plugin_props().iter().any(|p| p == key),
+        // The core names first: few keys are one, and the type's own
+        // list is a binary search over all its properties.
+        Some(t) => core() && t.has_property(key) != Answer::Yes,
+        None => core(),
     }
 }
 
