@@ -94,8 +94,14 @@ struct Facts<'t> {
 impl<'t> Facts<'t> {
     /// `node` starts at `offset`; its parent at `parent_offset`.
     fn visit(&mut self, node: &GreenNodeData, offset: usize, parent_offset: usize) {
-        if YamlLanguage::kind_from_raw(node.kind()) == SyntaxKind::MAP_VALUE {
+        let kind = YamlLanguage::kind_from_raw(node.kind());
+        if kind == SyntaxKind::MAP_VALUE {
             self.count_nested(node, offset, parent_offset);
+        }
+        // A scalar holds no collection: past the first line break, there
+        // is nothing left in it to count.
+        if kind.is_scalar_node() && self.crlf.is_some() {
+            return;
         }
         let mut child_offset = offset;
         for child in node.children() {
