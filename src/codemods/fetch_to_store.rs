@@ -31,6 +31,7 @@ use crate::syntax::render::Fragment;
 use crate::syntax::value::Value;
 use crate::syntax::TextRange;
 use serde::Deserialize;
+use std::cell::OnceCell;
 use std::fmt;
 
 pub struct FetchToStore;
@@ -137,7 +138,7 @@ impl Codemod for FetchToStore {
             ctx,
             data,
             defaults: flow_defaults(data),
-            expressions: expressions(ctx.flow.root()),
+            expressions: OnceCell::new(),
             fetch_size: options.fetch_size,
         };
         instances
@@ -347,10 +348,12 @@ struct Expression {
 
 /// Every tag, in every string of the flow (tasks at any depth, triggers,
 /// `errors`, `finally`, flow `outputs`, `variables`...), that reads outputs.
-fn expressions(root: &Mapping) -> Vec<Expression> {
+/// `text` is the text `root` was parsed from.
+fn expressions(root: &Mapping, text: &str) -> Vec<Expression> {
     let mut out = Vec::new();
     collect_expressions(
         &Node::Mapping(root.clone()),
+        text,
         &mut DataPath::root(),
         &mut out,
     );
@@ -359,41 +362,41 @@ fn expressions(root: &Mapping) -> Vec<Expression> {
 
 /// `path` is extended and restored in place: few scalars hold an
 /// expression, so a path is copied only for those.
-fn collect_expressions(node: &Node, path: &mut DataPath, out: &mut Vec<Expression>) {
-    let mut descend = |value: &Node, segments: Vec<PathSeg>| {
+fn collect_expressions(node: &Node, text: &str, path: &mut DataPath, out: &mut Vec<Expression>) {
+    // Every Pebble tag opens with `{`, in the text or (quoted) as an
+    // escape: most nodes need no walk, most scalars no decoding, to be
+    // ruled out.
+    if !text[node.text_range()].contains(['{', '\\']) {
+        return;
+    }
+    let mut descend = |value: &Node, segments: &[PathSeg]| {
         let depth = path.0.len();
-        path.0.extend(segments);
-        collect_expressions(value, path, out);
+        path.0.extend_from_slice(segments);
+        collect_expressions(value, text, path, out);
         path.0.truncate(depth);
     };
     match node {
         Node::Mapping(m) => {
             for entry in m.entries() {
-                let key = entry.key_text().unwrap_or_default();
                 if let Some(value) = entry.value() {
-                    descend(&value, vec![PathSeg::Key(key)]);
+                    let key = entry.key_str().unwrap_or_default().into_owned();
+                    descend(&value, &[PathSeg::Key(key)]);
                 }
             }
         }
         Node::Sequence(s) => {
             for (i, item) in s.items().enumerate() {
                 if let Some(value) = item.value() {
-                    descend(&value, vec![PathSeg::Index(i)]);
+                    descend(&value, &[PathSeg::Index(i)]);
                 } else if let Some(pair) = item.flow_pair() {
                     if let Some(value) = pair.value() {
-                        let key = pair.key_text().unwrap_or_default();
-                        descend(&value, vec![PathSeg::Index(i), PathSeg::Key(key)]);
+                        let key = pair.key_str().unwrap_or_default().into_owned();
+                        descend(&value, &[PathSeg::Index(i), PathSeg::Key(key)]);
                     }
                 }
             }
         }
         Node::Scalar(s) => {
-            // Every Pebble tag opens with `{`, in the text or (quoted) as
-            // an escape: most scalars need no decoding to be ruled out.
-            let raw = s.syntax().text();
-            if !raw.contains_char('{') && !raw.contains_char('\\') {
-                return;
-            }
             let text = s.value();
             for tag in tags(&text) {
                 if tag.kind == TagKind::Comment {
@@ -421,7 +424,9 @@ struct Judge<'a> {
     ctx: &'a FlowContext<'a>,
     data: &'a Value,
     defaults: Vec<PluginDefault>,
-    expressions: Vec<Expression>,
+    /// Read only for a query that would store its rows: most rounds have
+    /// none, and the walk reads every string of the flow.
+    expressions: OnceCell<Vec<Expression>>,
     fetch_size: Option<i64>,
 }
 
@@ -681,6 +686,7 @@ impl Judge<'_> {
     fn changed_reads(&self, inst: &PluginInstance, qt: QueryType) -> Vec<(&Expression, ReadKind)> {
         let id = inst.id();
         self.expressions
+            .get_or_init(|| expressions(self.ctx.flow.root(), self.ctx.text))
             .iter()
             .filter_map(|e| {
                 let kind = e
@@ -757,6 +763,26 @@ mod tests {
         assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Batch"), None);
         assert_eq!(q("io.kestra.plugin.jdbc.h2.Query"), None);
         assert_eq!(q("io.kestra.plugin.jdbc.postgresql.Query.X"), None);
+    }
+
+    #[test]
+    fn expressions_are_found_at_any_depth_and_behind_escapes() {
+        let text = "id: f\nnamespace: n\ntasks:\n  - id: q\n    type: io.kestra.plugin.jdbc.postgresql.Query\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n    message: \"\\x7b{ outputs.q.rows }}\"\n    nested: {a: [plain, {b: \"{{ outputs.q.size }}\"}]}\n    pairs: [k: \"{{ outputs.q }}\"]\n    other: {c: 1, d: [x]}\noutputs:\n  - id: o\n    value: \"{{ outputs.q.row }} {# outputs.q.rows #}\"\n";
+        let parse = crate::syntax::parse(text);
+        let flow = crate::kestra::flow::Flow::cast(&parse).expect("a flow");
+        let found: Vec<String> = expressions(flow.root(), text)
+            .iter()
+            .map(|e| format!("{} {}", e.at, e.text))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "tasks[1].message {{ outputs.q.rows }}",
+                "tasks[1].nested.a[1].b {{ outputs.q.size }}",
+                "tasks[1].pairs[0].k {{ outputs.q }}",
+                "outputs[0].value {{ outputs.q.row }}",
+            ]
+        );
     }
 
     #[test]

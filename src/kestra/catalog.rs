@@ -290,7 +290,11 @@ impl Catalog {
 
     /// The type named `type_name`, directly or through an alias.
     pub fn get(&self, type_name: &str) -> Option<&PluginType> {
-        self.types.get(self.canonical_name(type_name)?)
+        // One lookup for the common case, a canonical name.
+        match self.types.get(type_name) {
+            Some(ty) => Some(ty),
+            None => self.types.get(self.canonical_name(type_name)?),
+        }
     }
 
     /// Does `type_name` accept `prop` (see PLUGIN-PROPERTIES.md): unknown

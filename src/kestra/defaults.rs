@@ -19,6 +19,7 @@ use super::path::{DataPath, PathSeg};
 use super::plugins::canonical_type;
 use super::properties::default_applies;
 use crate::syntax::value::Value;
+use std::borrow::Cow;
 
 /// One flow-level default.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +165,28 @@ fn matching_defaults(type_name: &str, defaults: &[PluginDefault], skip: &[usize]
         .collect()
 }
 
+/// [`merge`] on owned values: what `over` does not replace moves instead
+/// of being copied.
+fn merge_owned(base: Value, over: Value) -> Value {
+    match (base, over) {
+        (Value::Map(mut out), Value::Map(o)) => {
+            for (k, v) in o {
+                match out.iter_mut().find(|(bk, _)| *bk == k) {
+                    Some((_, bv)) => *bv = merge_owned(std::mem::replace(bv, Value::Null), v),
+                    None => out.push((k, v)),
+                }
+            }
+            Value::Map(out)
+        }
+        (Value::Seq(mut b), Value::Seq(o)) => {
+            b.extend(o);
+            Value::Seq(b)
+        }
+        (b, Value::Null) => b,
+        (_, o) => o,
+    }
+}
+
 fn effective_skipping(instance: &Value, defaults: &[PluginDefault], skip: &[usize]) -> Effective {
     let Some(type_name) = instance.get("type").and_then(Value::as_str) else {
         return Effective {
@@ -174,42 +197,37 @@ fn effective_skipping(instance: &Value, defaults: &[PluginDefault], skip: &[usiz
     // Kestra 1.x ignored a property the plugin class lacks: such a value
     // of a default never reached the instance.
     let applies = |k: &str| default_applies(Catalog::builtin(), type_name, k) != Answer::No;
-    let matching: Vec<PluginDefault> = matching_defaults(type_name, defaults, skip)
+    let matching: Vec<(bool, Vec<&(String, Value)>)> = matching_defaults(type_name, defaults, skip)
         .into_iter()
-        .map(|i| PluginDefault {
-            values: defaults[i]
-                .values
-                .iter()
-                .filter(|(k, _)| applies(k))
-                .cloned()
-                .collect(),
-            ..defaults[i].clone()
+        .map(|i| {
+            let values = defaults[i].values.iter().filter(|(k, _)| applies(k));
+            (defaults[i].forced, values.collect())
         })
         .collect();
     let mut ambiguous = Vec::new();
-    for (i, a) in matching.iter().enumerate() {
-        for b in &matching[i + 1..] {
-            for (k, _) in &a.values {
-                if b.values.iter().any(|(bk, _)| bk == k) && !ambiguous.contains(k) {
+    for (i, (_, a)) in matching.iter().enumerate() {
+        for (_, b) in &matching[i + 1..] {
+            for (k, _) in a {
+                if b.iter().any(|(bk, _)| bk == k) && !ambiguous.contains(k) {
                     ambiguous.push(k.clone());
                 }
             }
         }
     }
-    let as_map = |d: &PluginDefault| {
+    let as_map = |values: &[&(String, Value)]| {
         Value::Map(
-            d.values
+            values
                 .iter()
                 .map(|(k, v)| (Value::String(k.clone()), v.clone()))
                 .collect(),
         )
     };
     let mut config = instance.clone();
-    for d in matching.iter().filter(|d| !d.forced) {
-        config = merge(&as_map(d), &config);
+    for (_, values) in matching.iter().filter(|(forced, _)| !forced) {
+        config = merge_owned(as_map(values), config);
     }
-    for d in matching.iter().filter(|d| d.forced) {
-        config = merge(&config, &as_map(d));
+    for (_, values) in matching.iter().filter(|(forced, _)| *forced) {
+        config = merge_owned(config, as_map(values));
     }
     Effective { config, ambiguous }
 }
@@ -223,7 +241,13 @@ pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
     let defaults = flow_defaults(flow);
     let mut out = Vec::new();
     for (key, v) in plugin_sections(flow) {
-        resolve(v, &mut DataPath::root().key(key), &defaults, &[], &mut out);
+        resolve(
+            Cow::Borrowed(v),
+            &mut DataPath::root().key(key),
+            &defaults,
+            &[],
+            &mut out,
+        );
     }
     out
 }
@@ -232,69 +256,141 @@ pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
 /// applied again within what it injected, or a default whose value holds a
 /// plugin map it matches (a `taskRunner` under a prefix default) would
 /// inject itself forever.
+///
+/// `value` is borrowed from the flow, or owned when it comes out of a
+/// merged configuration, whose parts then move instead of being copied.
 fn resolve(
-    value: &Value,
+    value: Cow<'_, Value>,
     path: &mut DataPath,
     defaults: &[PluginDefault],
     skip: &[usize],
     out: &mut Vec<(DataPath, Effective)>,
 ) -> Value {
-    match value {
-        Value::Map(_) => {
-            let type_name = value.get("type").and_then(Value::as_str);
-            let slot = type_name.map(|_| {
-                let eff = effective_skipping(value, defaults, skip);
-                out.push((path.clone(), eff));
-                out.len() - 1
-            });
-            let applied = type_name.map_or_else(Vec::new, |t| matching_defaults(t, defaults, skip));
-            let merged = match slot {
-                Some(i) => out[i].1.config.clone(),
-                None => value.clone(),
+    let type_name = value.get("type").and_then(Value::as_str);
+    if let (Value::Map(_), Some(type_name)) = (&*value, type_name) {
+        let applied = matching_defaults(type_name, defaults, skip);
+        // Without a default to apply, the configuration is the instance:
+        // an owned one moves.
+        let (eff, value) = if applied.is_empty() {
+            let eff = Effective {
+                config: value.into_owned(),
+                ambiguous: Vec::new(),
             };
-            let Value::Map(entries) = merged else {
-                unreachable!("a mapping merged with defaults stays a mapping")
-            };
-            let mut resolved = Vec::with_capacity(entries.len());
-            for (k, v) in entries {
-                let child =
-                    match k.as_str() {
-                        Some(key) => {
-                            let mut inner_skip = skip.to_vec();
-                            if value.get(key) != Some(&v) {
-                                inner_skip.extend(applied.iter().filter(|&&i| {
-                                    defaults[i].values.iter().any(|(dk, _)| dk == key)
-                                }));
-                            }
-                            path.0.push(PathSeg::Key(key.to_string()));
-                            let r = resolve(&v, path, defaults, &inner_skip, out);
-                            path.0.pop();
-                            r
-                        }
-                        None => v,
-                    };
-                resolved.push((k, child));
-            }
-            let resolved = Value::Map(resolved);
-            if let Some(i) = slot {
-                out[i].1.config = resolved.clone();
-            }
-            resolved
-        }
-        Value::Seq(items) => Value::Seq(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    path.0.push(PathSeg::Index(i));
-                    let r = resolve(v, path, defaults, skip, out);
+            (eff, None)
+        } else {
+            (effective_skipping(&value, defaults, skip), Some(value))
+        };
+        let Value::Map(entries) = eff.config else {
+            unreachable!("a mapping merged with defaults stays a mapping")
+        };
+        // The slot keeps document order: nested instances come after it.
+        out.push((
+            path.clone(),
+            Effective {
+                config: Value::Null,
+                ambiguous: eff.ambiguous,
+            },
+        ));
+        let slot = out.len() - 1;
+        let mut resolved = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let child = match k.as_str() {
+                Some(key) => {
+                    let mut injected = applied
+                        .iter()
+                        .filter(|&&i| defaults[i].values.iter().any(|(dk, _)| dk == key))
+                        .peekable();
+                    // Only a value a default changed is inside what it
+                    // injected.
+                    let own = value.as_ref().and_then(|value| value.get(key));
+                    let inner_skip: Cow<'_, [usize]> =
+                        if injected.peek().is_some() && own != Some(&v) {
+                            Cow::Owned(skip.iter().chain(injected).copied().collect())
+                        } else {
+                            Cow::Borrowed(skip)
+                        };
+                    path.0.push(PathSeg::Key(key.to_string()));
+                    let r = resolve(Cow::Owned(v), path, defaults, &inner_skip, out);
                     path.0.pop();
                     r
+                }
+                None => v,
+            };
+            resolved.push((k, child));
+        }
+        let resolved = Value::Map(resolved);
+        out[slot].1.config = resolved.clone();
+        return resolved;
+    }
+    match value {
+        Cow::Borrowed(Value::Map(entries)) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        resolve_entry(k, Cow::Borrowed(v), path, defaults, skip, out),
+                    )
                 })
                 .collect(),
         ),
-        other => other.clone(),
+        Cow::Owned(Value::Map(entries)) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let r = resolve_entry(&k, Cow::Owned(v), path, defaults, skip, out);
+                    (k, r)
+                })
+                .collect(),
+        ),
+        Cow::Borrowed(Value::Seq(items)) => Value::Seq(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| resolve_item(i, Cow::Borrowed(v), path, defaults, skip, out))
+                .collect(),
+        ),
+        Cow::Owned(Value::Seq(items)) => Value::Seq(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| resolve_item(i, Cow::Owned(v), path, defaults, skip, out))
+                .collect(),
+        ),
+        other => other.into_owned(),
     }
+}
+
+/// The value of entry `key` of a mapping without a `type`, resolved.
+fn resolve_entry(
+    key: &Value,
+    value: Cow<'_, Value>,
+    path: &mut DataPath,
+    defaults: &[PluginDefault],
+    skip: &[usize],
+    out: &mut Vec<(DataPath, Effective)>,
+) -> Value {
+    let Some(key) = key.as_str() else {
+        return value.into_owned();
+    };
+    path.0.push(PathSeg::Key(key.to_string()));
+    let r = resolve(value, path, defaults, skip, out);
+    path.0.pop();
+    r
+}
+
+fn resolve_item(
+    index: usize,
+    value: Cow<'_, Value>,
+    path: &mut DataPath,
+    defaults: &[PluginDefault],
+    skip: &[usize],
+    out: &mut Vec<(DataPath, Effective)>,
+) -> Value {
+    path.0.push(PathSeg::Index(index));
+    let r = resolve(value, path, defaults, skip, out);
+    path.0.pop();
+    r
 }
 
 #[cfg(test)]
@@ -393,6 +489,49 @@ pluginDefaults:
             Some("own"),
             "task value wins"
         );
+    }
+
+    #[test]
+    fn merging_owned_values_is_merging() {
+        let base = data("a: {x: 1, l: [1]}\nb: [1, 2]\nc: 1\nd: {y: 2}\n");
+        let overs = [
+            "a: {x: 2, z: 3, l: [2]}\nb: [3]\nc: null\ne: 5\n",
+            "a: null\nb: {k: 1}\nd: {y: null, y2: [1]}\n",
+            "e: 1\ne: 2\n",
+            "[1]\n",
+            "~\n",
+        ];
+        for over in overs {
+            let over = data(over);
+            // Debug output: entry order counts, and duplicate keys
+            // (which `==` cannot compare) stay.
+            let same = |a: Value, b: Value| assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            same(merge_owned(base.clone(), over.clone()), merge(&base, &over));
+            same(merge_owned(over.clone(), base.clone()), merge(&over, &base));
+        }
+    }
+
+    #[test]
+    fn a_default_is_skipped_only_inside_a_value_it_changed() {
+        let flow = |runner_default: &str| {
+            format!("id: f\nnamespace: n\ntasks:\n- id: a\n  type: x.y.Script\n  taskRunner:\n    type: x.y.Runner\n    own: 1\npluginDefaults:\n- type: x.y\n  values:\n    taskRunner: {runner_default}\n    k: v\n")
+        };
+        // The default leaves the task's own runner as it is: the runner
+        // is no value it injected, so it applies there too.
+        let configs = effective_configs(&data(&flow("{type: x.y.Runner}")));
+        assert_eq!(configs[1].0.to_string(), "tasks[0].taskRunner");
+        let runner = &configs[1].1.config;
+        assert_eq!(runner.get("k").and_then(Value::as_str), Some("v"));
+        assert_eq!(
+            configs[0].1.config.get("taskRunner"),
+            Some(runner),
+            "a configuration holds its nested plugins resolved"
+        );
+        // The default adds `cpu` to the runner: not applied again inside.
+        let configs = effective_configs(&data(&flow("{type: x.y.Runner, cpu: 1}")));
+        let runner = &configs[1].1.config;
+        assert_eq!(runner.get("cpu"), Some(&Value::Int(1)));
+        assert_eq!(runner.get("k"), None);
     }
 
     #[test]

@@ -137,10 +137,10 @@ impl Flow {
     fn walk_instances(&self) -> Vec<PluginInstance> {
         let mut out = Vec::new();
         for entry in self.root.entries() {
-            let Some(key) = entry.key_text() else {
+            let Some(key) = entry.key_str() else {
                 continue;
             };
-            if !PLUGIN_SECTIONS.contains(&key.as_str()) {
+            if !PLUGIN_SECTIONS.contains(&&*key) {
                 continue;
             }
             if let Some(value) = entry.value() {
@@ -179,9 +179,11 @@ impl Flow {
 }
 
 fn has_anchor(node: &Option<Node>) -> bool {
-    node.as_ref()
-        .and_then(|n| n.properties())
-        .is_some_and(|p| p.anchor().is_some())
+    node.as_ref().is_some_and(node_anchored)
+}
+
+fn node_anchored(node: &Node) -> bool {
+    node.properties().is_some_and(|p| p.anchor().is_some())
 }
 
 /// A mapping with a scalar `type`: a task, trigger, condition, task runner...
@@ -223,10 +225,13 @@ impl PluginInstance {
 /// Whether `key` of an instance of type `ty` (`None`: a type the catalog
 /// does not know) holds plugins.
 fn holds_plugins(catalog: &Catalog, ty: Option<&PluginType>, key: &str) -> bool {
+    let core = || catalog.core_plugin_props().iter().any(|p| p == key);
     match ty {
         Some(t) if t.holds_plugins(key) => true,
-        Some(t) if t.has_property(key) == Answer::Yes => false,
-        _ => catalog.core_plugin_props().iter().any(|p| p == key),
+        // The core names first: few keys are one, and the type's own
+        // list is a binary search over all its properties.
+        Some(t) => core() && t.has_property(key) != Answer::Yes,
+        None => core(),
     }
 }
 
@@ -241,21 +246,22 @@ fn walk_plugins(node: &Node, path: &DataPath, anchored: bool, out: &mut Vec<Plug
             let ty = instance.as_ref().map(|i| catalog.get(&i.type_name));
             out.extend(instance);
             for entry in m.entries() {
-                let (Some(key), Some(value)) = (entry.key_text(), entry.value()) else {
+                let Some(key) = entry.key_str() else {
                     continue;
                 };
                 if ty.is_some_and(|t| !holds_plugins(catalog, t, &key)) {
                     continue;
                 }
-                let child_anchored = anchored || has_anchor(&Some(value.clone()));
-                walk_plugins(&value, &path.key(key), child_anchored, out);
+                let Some(value) = entry.value() else { continue };
+                let child_anchored = anchored || node_anchored(&value);
+                walk_plugins(&value, &path.key(key.into_owned()), child_anchored, out);
             }
         }
         Node::Sequence(s) => {
             for (i, item) in s.items().enumerate() {
                 let item_path = path.index(i);
                 if let Some(value) = item.value() {
-                    let child_anchored = anchored || has_anchor(&Some(value.clone()));
+                    let child_anchored = anchored || node_anchored(&value);
                     walk_plugins(&value, &item_path, child_anchored, out);
                 } else if let Some(pair) = item.flow_pair() {
                     // `[k: v]`: a one-pair mapping written inside a flow

@@ -4,9 +4,9 @@
 //! tree. Block and flow collections share one view each ([`Mapping`],
 //! [`Sequence`]) because codemods rarely care which style a flow uses.
 
-use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken};
+use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
 use super::value::{self, ScalarStyle};
-use rowan::TextRange;
+use rowan::{Language, TextRange};
 use std::borrow::Cow;
 
 use SyntaxKind::*;
@@ -201,7 +201,7 @@ impl Mapping {
     /// parser would reject duplicates anyway).
     pub fn get(&self, key: &str) -> Option<Entry> {
         self.entries()
-            .find(|e| e.key_scalar().is_some_and(|k| k.value_is(key)))
+            .find(|e| e.key_str().is_some_and(|k| k == key))
     }
 
     /// The value node of the entry `key`.
@@ -242,7 +242,26 @@ impl Entry {
 
     /// The key's decoded text, when it is a scalar.
     pub fn key_text(&self) -> Option<String> {
-        Some(self.key_scalar()?.value().into_owned())
+        self.key_str().map(Cow::into_owned)
+    }
+
+    /// [`Entry::key_text`], borrowed from the tree when the key needs no
+    /// decoding (nearly every key): walkers read every key of a flow.
+    pub fn key_str(&self) -> Option<Cow<'_, str>> {
+        if let Cow::Borrowed(green) = self.0.green() {
+            let key = green
+                .children()
+                .filter_map(|c| c.into_node())
+                .find(|n| YamlLanguage::kind_from_raw(n.kind()) == MAP_KEY)?;
+            let content = key
+                .children()
+                .filter_map(|c| c.into_node())
+                .find(|n| YamlLanguage::kind_from_raw(n.kind()).is_content_node())?;
+            if let Some(text) = value::green_scalar_str(content) {
+                return Some(Cow::Borrowed(text));
+            }
+        }
+        Some(Cow::Owned(self.key_scalar()?.value().into_owned()))
     }
 
     /// The value's content node (None for `key:` with nothing after it).
@@ -295,22 +314,12 @@ impl Scalar {
 
     /// The decoded string value (escapes, folding and chomping applied).
     pub fn value(&self) -> Cow<'_, str> {
-        Cow::Owned(value::scalar_text(&self.0))
+        value::scalar_str(&self.0)
     }
 
-    /// Whether the decoded value equals `s`, without allocating for the
-    /// common one-line plain scalar (mapping keys).
+    /// Whether the decoded value equals `s` (without allocating for a
+    /// scalar written as it decodes, see [`Scalar::value`]).
     pub fn value_is(&self, s: &str) -> bool {
-        if self.0.kind() == PLAIN_SCALAR {
-            let mut texts = self
-                .0
-                .children_with_tokens()
-                .filter_map(|e| e.into_token())
-                .filter(|t| t.kind() == PLAIN_TEXT);
-            if let (Some(first), None) = (texts.next(), texts.next()) {
-                return first.text() == s;
-            }
-        }
         self.value() == s
     }
 
@@ -350,5 +359,57 @@ impl Properties {
             .children_with_tokens()
             .filter_map(|e| e.into_token())
             .find(|t| t.kind() == kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn entries(text: &str) -> Vec<Entry> {
+        parse(text)
+            .syntax()
+            .descendants()
+            .filter_map(Entry::cast)
+            .collect()
+    }
+
+    #[test]
+    fn keys_are_borrowed_unless_they_need_decoding() {
+        let all = entries("plain: 1\n'single': 2\n\"esc\\taped\": 3\n? [complex]\n: 4\n");
+        let got: Vec<(Option<String>, bool)> = all
+            .iter()
+            .map(|e| {
+                let key = e.key_str();
+                let borrowed = matches!(key, Some(Cow::Borrowed(_)));
+                (key.map(Cow::into_owned), borrowed)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("plain".into()), true),
+                (Some("single".into()), true),
+                (Some("esc\taped".into()), false),
+                (None, false),
+            ]
+        );
+        for e in &all {
+            assert_eq!(e.key_text(), e.key_scalar().map(|s| s.value().into_owned()));
+        }
+    }
+
+    #[test]
+    fn get_finds_keys_however_they_are_written() {
+        let root = parse("a: 1\n'b': 2\n\"c\\x41\": 3\n")
+            .stream()
+            .first_document()
+            .and_then(|d| d.body_mapping())
+            .expect("a mapping");
+        assert_eq!(root.get_str("a").as_deref(), Some("1"));
+        assert_eq!(root.get_str("b").as_deref(), Some("2"));
+        assert_eq!(root.get_str("cA").as_deref(), Some("3"));
+        assert!(root.get("c\\x41").is_none());
     }
 }

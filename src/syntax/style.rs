@@ -1,7 +1,7 @@
 //! The layout conventions a file already follows, so edits can match them.
 
-use super::kind::{SyntaxKind, SyntaxNode};
-use rowan::NodeOrToken;
+use super::kind::{SyntaxKind, SyntaxNode, YamlLanguage};
+use rowan::{GreenNodeData, Language, NodeOrToken};
 
 /// How a file lays out its YAML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,36 +34,22 @@ impl Style {
     /// the most common choice in the file; ties and absences fall back to
     /// Kestra's documentation style.
     pub fn detect(text: &str, root: &SyntaxNode) -> Style {
-        let mut indents = [0u32; 9];
-        let mut seq_indents = [0u32; 9];
-        for node in root.descendants() {
-            if node.kind() != SyntaxKind::MAP_VALUE {
-                continue;
-            }
-            let Some(entry) = node.parent() else { continue };
-            let Some(child) = node
-                .children()
-                .find(|c| matches!(c.kind(), SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ))
-            else {
-                continue;
-            };
-            let entry_col = column(text, entry.text_range().start().into());
-            let child_col = column(text, child.text_range().start().into());
-            if !starts_line(text, child.text_range().start().into()) {
-                continue;
-            }
-            let Some(delta) = child_col.checked_sub(entry_col) else {
-                continue;
-            };
-            let bucket = if child.kind() == SyntaxKind::BLOCK_MAP {
-                &mut indents
-            } else {
-                &mut seq_indents
-            };
-            if let Some(slot) = bucket.get_mut(delta) {
-                *slot += 1;
-            }
-        }
+        let mut facts = Facts {
+            text,
+            indents: [0; 9],
+            seq_indents: [0; 9],
+            crlf: None,
+        };
+        // The green tree is walked without the cursor nodes `descendants`
+        // would allocate; it runs every round.
+        let start: usize = root.text_range().start().into();
+        facts.visit(&root.green(), start, start);
+        let Facts {
+            indents,
+            seq_indents,
+            crlf,
+            ..
+        } = facts;
         let most_common = |counts: &[u32; 9], default: usize, min: usize| {
             let (best, n) = counts
                 .iter()
@@ -79,13 +65,7 @@ impl Style {
         };
         let indent = most_common(&indents, 2, 1);
         let seq_indent = most_common(&seq_indents, indent, 0);
-        let line_ending = root
-            .descendants_with_tokens()
-            .find_map(|e| match e {
-                NodeOrToken::Token(t) if t.kind() == SyntaxKind::NEWLINE => Some(t),
-                _ => None,
-            })
-            .map_or("\n", |t| if t.text() == "\r\n" { "\r\n" } else { "\n" });
+        let line_ending = if crlf == Some(true) { "\r\n" } else { "\n" };
         Style {
             indent,
             seq_indent,
@@ -97,6 +77,81 @@ impl Style {
     /// `level` indentation steps as spaces.
     pub fn indent_str(&self, level: usize) -> String {
         " ".repeat(self.indent * level)
+    }
+}
+
+/// What [`Style::detect`] counts, gathered in one walk.
+struct Facts<'t> {
+    text: &'t str,
+    /// How often each indentation step (0..9 columns) opens a nested
+    /// block mapping, and a block sequence.
+    indents: [u32; 9],
+    seq_indents: [u32; 9],
+    /// Whether the first line break token is `\r\n`.
+    crlf: Option<bool>,
+}
+
+impl<'t> Facts<'t> {
+    /// `node` starts at `offset`; its parent at `parent_offset`.
+    fn visit(&mut self, node: &GreenNodeData, offset: usize, parent_offset: usize) {
+        let kind = YamlLanguage::kind_from_raw(node.kind());
+        if kind == SyntaxKind::MAP_VALUE {
+            self.count_nested(node, offset, parent_offset);
+        }
+        // A scalar holds no collection: past the first line break, there
+        // is nothing left in it to count.
+        if kind.is_scalar_node() && self.crlf.is_some() {
+            return;
+        }
+        let mut child_offset = offset;
+        for child in node.children() {
+            match child {
+                NodeOrToken::Node(n) => self.visit(n, child_offset, offset),
+                NodeOrToken::Token(t) => {
+                    if self.crlf.is_none()
+                        && YamlLanguage::kind_from_raw(t.kind()) == SyntaxKind::NEWLINE
+                    {
+                        self.crlf = Some(t.text() == "\r\n");
+                    }
+                }
+            }
+            child_offset += usize::from(child.text_len());
+        }
+    }
+
+    /// A block collection that opens a line under its entry's key (at
+    /// `entry_offset`): how far it is indented from the key.
+    fn count_nested(&mut self, value: &GreenNodeData, offset: usize, entry_offset: usize) {
+        let mut child_offset = offset;
+        let mut child = None;
+        for c in value.children() {
+            if let NodeOrToken::Node(n) = c {
+                let kind = YamlLanguage::kind_from_raw(n.kind());
+                if matches!(kind, SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ) {
+                    child = Some((kind, child_offset));
+                    break;
+                }
+            }
+            child_offset += usize::from(c.text_len());
+        }
+        let Some((kind, child_offset)) = child else {
+            return;
+        };
+        let text = self.text;
+        if !starts_line(text, child_offset) {
+            return;
+        }
+        let Some(delta) = column(text, child_offset).checked_sub(column(text, entry_offset)) else {
+            return;
+        };
+        let bucket = if kind == SyntaxKind::BLOCK_MAP {
+            &mut self.indents
+        } else {
+            &mut self.seq_indents
+        };
+        if let Some(slot) = bucket.get_mut(delta) {
+            *slot += 1;
+        }
     }
 }
 
@@ -142,6 +197,83 @@ mod tests {
         assert_eq!(style("a: 1\r\nb: 2\r\n").line_ending, "\r\n");
         assert_eq!(style("a: 1\nb: 2").line_ending, "\n");
         assert!(!style("a: 1\nb: 2").final_newline);
+    }
+
+    /// The walk over cursor nodes the green-tree walk replaced.
+    fn reference(text: &str) -> (usize, usize, &'static str) {
+        let root = parse(text).syntax();
+        let (mut indents, mut seq_indents) = ([0u32; 9], [0u32; 9]);
+        for node in root.descendants() {
+            if node.kind() != SyntaxKind::MAP_VALUE {
+                continue;
+            }
+            let entry = node.parent().unwrap();
+            let Some(child) = node
+                .children()
+                .find(|c| matches!(c.kind(), SyntaxKind::BLOCK_MAP | SyntaxKind::BLOCK_SEQ))
+            else {
+                continue;
+            };
+            let start: usize = child.text_range().start().into();
+            if !starts_line(text, start) {
+                continue;
+            }
+            let Some(delta) =
+                column(text, start).checked_sub(column(text, entry.text_range().start().into()))
+            else {
+                continue;
+            };
+            let bucket = if child.kind() == SyntaxKind::BLOCK_MAP {
+                &mut indents
+            } else {
+                &mut seq_indents
+            };
+            if let Some(slot) = bucket.get_mut(delta) {
+                *slot += 1;
+            }
+        }
+        let best = |counts: &[u32; 9], default: usize, min: usize| {
+            let (i, n) = counts
+                .iter()
+                .enumerate()
+                .skip(min)
+                .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
+                .unwrap();
+            if *n == 0 {
+                default
+            } else {
+                i
+            }
+        };
+        let indent = best(&indents, 2, 1);
+        let crlf = root
+            .descendants_with_tokens()
+            .find_map(|e| e.into_token().filter(|t| t.kind() == SyntaxKind::NEWLINE))
+            .is_some_and(|t| t.text() == "\r\n");
+        (
+            indent,
+            best(&seq_indents, indent, 0),
+            if crlf { "\r\n" } else { "\n" },
+        )
+    }
+
+    #[test]
+    fn the_green_walk_counts_what_the_node_walk_did() {
+        let texts = [
+            "a:\n    b: 1\n    c:\n    - x\n",
+            "# c\r\ntasks:\r\n  - id: a\r\n    x: &n\r\n      y: 1\r\n    z: !t\r\n        - 1\r\n",
+            "a: two\r\n  lines\nb:\n   c:\n      - d: {e: f}\n        g:\n         h: 1\n",
+            "- a:\n   b:\n     - 1\n- {x: [1, 2]}\n---\nc:\n d: 1\n",
+            "a: |\n  text\nb:   # note\n  c: 1\n",
+        ];
+        for text in texts {
+            let s = style(text);
+            assert_eq!(
+                (s.indent, s.seq_indent, s.line_ending),
+                reference(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

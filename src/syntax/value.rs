@@ -1,9 +1,10 @@
 //! Decoded YAML data: scalar values (escapes, folding, chomping applied),
 //! resolved under the YAML 1.2 core schema, and whole documents as data.
 
-use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken};
+use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
 use super::Parse;
-use rowan::{NodeOrToken, TextRange};
+use rowan::{GreenNodeData, Language, NodeOrToken, TextRange};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use SyntaxKind::*;
@@ -93,14 +94,70 @@ fn tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
 
 /// The decoded string of a scalar node.
 pub fn scalar_text(node: &SyntaxNode) -> String {
+    scalar_str(node).into_owned()
+}
+
+/// [`scalar_text`], borrowed from the tree when the scalar is written as
+/// it decodes: one line of plain text, or quoted without escapes, doubled
+/// quotes or line breaks (most keys and values of a flow).
+pub fn scalar_str(node: &SyntaxNode) -> Cow<'_, str> {
+    let green = match node.green() {
+        Cow::Borrowed(green) => green,
+        // A tree made for in-place editing; kestra-fix builds none.
+        Cow::Owned(_) => return Cow::Owned(decode_scalar_text(node)),
+    };
+    match green_scalar_str(green) {
+        Some(text) => Cow::Borrowed(text),
+        None => Cow::Owned(decode_scalar_text(node)),
+    }
+}
+
+/// The decoded text of a scalar's green node when it needs no decoding
+/// (see [`scalar_str`]); `None` when it does, or is no scalar.
+pub(crate) fn green_scalar_str(green: &GreenNodeData) -> Option<&str> {
+    let kind = YamlLanguage::kind_from_raw(green.kind());
+    let mut tokens = green.children().filter_map(NodeOrToken::into_token);
+    match kind {
+        PLAIN_SCALAR => {
+            // Line breaks only matter between two lines of text.
+            let mut texts = tokens.filter(|t| YamlLanguage::kind_from_raw(t.kind()) == PLAIN_TEXT);
+            match (texts.next(), texts.next()) {
+                (Some(first), None) => Some(first.text()),
+                (None, _) => Some(""),
+                _ => None,
+            }
+        }
+        SINGLE_QUOTED_SCALAR | DOUBLE_QUOTED_SCALAR => {
+            let single = kind == SINGLE_QUOTED_SCALAR;
+            let raw = tokens
+                .find(|t| {
+                    matches!(
+                        YamlLanguage::kind_from_raw(t.kind()),
+                        SINGLE_QUOTED | DOUBLE_QUOTED
+                    )
+                })
+                .map_or("", |t| t.text());
+            let inner = quoted_inner(raw, single);
+            let special: &[char] = if single {
+                &['\'', '\r', '\n']
+            } else {
+                &['\\', '\r', '\n']
+            };
+            (!inner.contains(special)).then_some(inner)
+        }
+        _ => None,
+    }
+}
+
+fn decode_scalar_text(node: &SyntaxNode) -> String {
     match node.kind() {
         PLAIN_SCALAR => plain_text(node),
         SINGLE_QUOTED_SCALAR | DOUBLE_QUOTED_SCALAR => {
-            let raw = tokens(node)
-                .find(|t| matches!(t.kind(), SINGLE_QUOTED | DOUBLE_QUOTED))
-                .map(|t| t.text().to_string())
-                .unwrap_or_default();
-            decode_quoted(&raw, node.kind() == SINGLE_QUOTED_SCALAR)
+            let raw = tokens(node).find(|t| matches!(t.kind(), SINGLE_QUOTED | DOUBLE_QUOTED));
+            decode_quoted(
+                raw.as_ref().map_or("", |t| t.text()),
+                node.kind() == SINGLE_QUOTED_SCALAR,
+            )
         }
         BLOCK_SCALAR => block_text(node),
         _ => String::new(),
@@ -131,13 +188,19 @@ fn plain_text(node: &SyntaxNode) -> String {
     out
 }
 
-/// Decodes the text of a quoted scalar, quotes included.
-pub fn decode_quoted(raw: &str, single: bool) -> String {
+/// The text between a quoted scalar's quotes (an unterminated one has no
+/// closing quote).
+fn quoted_inner(raw: &str, single: bool) -> &str {
     let inner = raw.get(1..).unwrap_or("");
-    let inner = match inner.strip_suffix(if single { '\'' } else { '"' }) {
+    match inner.strip_suffix(if single { '\'' } else { '"' }) {
         Some(s) if raw.len() >= 2 => s,
         _ => inner,
-    };
+    }
+}
+
+/// Decodes the text of a quoted scalar, quotes included.
+pub fn decode_quoted(raw: &str, single: bool) -> String {
+    let inner = quoted_inner(raw, single);
     let mut out = String::with_capacity(inner.len());
     // Length of `out` that trailing-whitespace trimming must not cut into
     // (escaped whitespace is content).
@@ -383,7 +446,12 @@ enum Chomp {
 
 /// Resolves a plain scalar under the YAML 1.2 core schema.
 pub fn resolve_plain(text: &str) -> Value {
-    match text {
+    resolve_plain_text(Cow::Borrowed(text))
+}
+
+/// [`resolve_plain`], moving the text into the string it resolves to.
+fn resolve_plain_text(text: Cow<'_, str>) -> Value {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -394,15 +462,15 @@ pub fn resolve_plain(text: &str) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    if let Some(v) = parse_int(text) {
+    if let Some(v) = parse_int(&text) {
         return Value::Int(v);
     }
-    if is_core_float(text) {
+    if is_core_float(&text) {
         if let Ok(f) = text.parse::<f64>() {
             return Value::Float(f);
         }
     }
-    Value::String(text.to_string())
+    Value::String(text.into_owned())
 }
 
 fn parse_int(text: &str) -> Option<i64> {
@@ -480,30 +548,28 @@ fn tag_of(content: &SyntaxNode) -> Option<String> {
 
 /// A scalar node's value under the core schema, honouring `!!` tags.
 pub fn decode_scalar(node: &SyntaxNode) -> Value {
-    let text = scalar_text(node);
+    let text = scalar_str(node);
     let tag = tag_of(node);
     apply_tag(tag.as_deref(), text, node.kind() == PLAIN_SCALAR)
 }
 
-fn apply_tag(tag: Option<&str>, text: String, plain: bool) -> Value {
+fn apply_tag(tag: Option<&str>, text: Cow<'_, str>, plain: bool) -> Value {
     let tag = tag.map(canonical_tag);
+    let string = |text: Cow<'_, str>| Value::String(text.into_owned());
     match tag.as_deref() {
         Some(t) if !is_core_tag(t) && t != "!" => {
-            Value::Tagged(t.to_string(), Box::new(Value::String(text)))
+            Value::Tagged(t.to_string(), Box::new(string(text)))
         }
-        None if plain => resolve_plain(&text),
-        Some("tag:yaml.org,2002:str") | None => Value::String(text),
+        None if plain => resolve_plain_text(text),
+        Some("tag:yaml.org,2002:str") | None => string(text),
         Some("tag:yaml.org,2002:null") => Value::Null,
         Some("tag:yaml.org,2002:bool")
         | Some("tag:yaml.org,2002:int")
-        | Some("tag:yaml.org,2002:float") => match resolve_plain(&text) {
-            Value::String(s) => Value::String(s),
-            v => v,
-        },
+        | Some("tag:yaml.org,2002:float") => resolve_plain_text(text),
         // A core tag without a type here (`!!binary`, `!!timestamp`):
         // its text, under the tag, as the oracle reads it too.
-        Some(t) if t != "!" => Value::Tagged(t.to_string(), Box::new(Value::String(text))),
-        Some(_) => Value::String(text),
+        Some(t) if t != "!" => Value::Tagged(t.to_string(), Box::new(string(text))),
+        Some(_) => string(text),
     }
 }
 
@@ -564,18 +630,24 @@ struct Decoder {
 impl Decoder {
     /// A node position (document, key, value, item): properties + content.
     fn slot(&mut self, parent: &SyntaxNode) -> Result<Value, DecodeError> {
-        // Properties may be split over lines (`&a` then `!!str`).
-        let (mut anchor, mut tag) = (None, None);
-        for props in parent.children().filter(|n| n.kind() == PROPERTIES) {
-            for t in tokens(&props) {
-                match t.kind() {
-                    ANCHOR => anchor = Some(t.text()[1..].to_string()),
-                    TAG => tag = Some(t.text().to_string()),
-                    _ => {}
+        // Properties may be split over lines (`&a` then `!!str`). One pass
+        // over the children: each step of it makes a cursor node.
+        let (mut anchor, mut tag, mut content) = (None, None, None);
+        for child in parent.children() {
+            match child.kind() {
+                PROPERTIES => {
+                    for t in tokens(&child) {
+                        match t.kind() {
+                            ANCHOR => anchor = Some(t.text()[1..].to_string()),
+                            TAG => tag = Some(t.text().to_string()),
+                            _ => {}
+                        }
+                    }
                 }
+                k if k.is_content_node() && content.is_none() => content = Some(child),
+                _ => {}
             }
         }
-        let content = parent.children().find(|n| n.kind().is_content_node());
         let value = match content {
             Some(c) => self.content(&c, tag.as_deref())?,
             None => match tag.as_deref().map(canonical_tag).as_deref() {
@@ -629,17 +701,26 @@ impl Decoder {
                     }
                 }
             }
-            k if k.is_scalar_node() => apply_tag(tag, scalar_text(node), k == PLAIN_SCALAR),
+            k if k.is_scalar_node() => apply_tag(tag, scalar_str(node), k == PLAIN_SCALAR),
             _ => Value::Null,
         })
     }
 
     fn entry(&mut self, entry: &SyntaxNode) -> Result<(Value, Value), DecodeError> {
-        let key = match entry.children().find(|n| n.kind() == MAP_KEY) {
+        let (mut key, mut value) = (None, None);
+        for child in entry.children() {
+            match child.kind() {
+                MAP_KEY if key.is_none() => key = Some(child),
+                MAP_VALUE if value.is_none() => value = Some(child),
+                _ => {}
+            }
+        }
+        // The key first: an anchor on it may be aliased in the value.
+        let key = match key {
             Some(k) => self.slot(&k)?,
             None => Value::Null,
         };
-        let value = match entry.children().find(|n| n.kind() == MAP_VALUE) {
+        let value = match value {
             Some(v) => self.slot(&v)?,
             None => Value::Null,
         };
@@ -762,6 +843,38 @@ mod tests {
         assert_eq!(resolve_plain(".5"), Value::Float(0.5));
         assert_eq!(resolve_plain("1e"), Value::String("1e".into()));
         assert_eq!(resolve_plain("yes"), Value::String("yes".into()));
+    }
+
+    /// Every scalar node of `text`.
+    fn scalars(text: &str) -> Vec<SyntaxNode> {
+        crate::syntax::parse(text)
+            .syntax()
+            .descendants()
+            .filter(|n| n.kind().is_scalar_node())
+            .collect()
+    }
+
+    #[test]
+    fn scalars_written_as_they_decode_are_borrowed() {
+        let text = "a: one line\nb: 'quoted'\nc: \"double\"\nd: ''\ne:\n";
+        for node in scalars(text) {
+            assert!(matches!(scalar_str(&node), Cow::Borrowed(_)), "{node}");
+        }
+        let text = "a: two\n  lines\nb: 'it''s'\nc: \"tab\\t\"\nd: \"x\n  y\"\ne: |\n  block\n";
+        let owned: Vec<String> = scalars(text)
+            .iter()
+            .filter(|n| matches!(scalar_str(n), Cow::Owned(_)))
+            .map(|n| scalar_str(n).into_owned())
+            .collect();
+        assert_eq!(owned, ["two lines", "it's", "tab\t", "x y", "block\n"]);
+    }
+
+    #[test]
+    fn the_borrowed_text_is_the_decoded_text() {
+        let text = "a: plain  spaced\n'b c': 'x  '\n\"d\": \" y \"\ne: [f, 'g', \"h\"]\ni: \"'\"\nj: '\"'\nk: 'a\\b'\nl: \"unterminated\n";
+        for node in scalars(text) {
+            assert_eq!(scalar_str(&node), decode_scalar_text(&node), "{node}");
+        }
     }
 
     #[test]
