@@ -75,7 +75,8 @@ pub struct Released {
     pub changed: bool,
     /// What the run's caller rendered from the texts before (its patch).
     pub rendering: Option<String>,
-    original: write::Digest,
+    /// The original's digest, kept when the fixed text is to be written.
+    original: Option<write::Digest>,
 }
 
 impl FileReport {
@@ -91,7 +92,12 @@ impl FileReport {
     /// Drops the original and fixed texts, keeping whether they differed
     /// and `rendering`, what the caller made of them.
     pub(crate) fn release_texts(&mut self, rendering: Option<String>) {
-        self.release_original(rendering);
+        self.released = Some(Released {
+            changed: self.fixed.is_some(),
+            rendering,
+            original: None,
+        });
+        self.original = String::new();
         self.fixed = None;
     }
 
@@ -101,15 +107,16 @@ impl FileReport {
         self.released = Some(Released {
             changed: self.fixed.is_some(),
             rendering,
-            original: write::Digest::of(self.original.as_bytes()),
+            original: Some(write::Digest::of(self.original.as_bytes())),
         });
         self.original = String::new();
     }
 
-    /// Whether `bytes` are the text this report was made from.
+    /// Whether `bytes` are the text this report was made from (never, once
+    /// both texts are released: such a report is not written).
     pub(crate) fn is_original(&self, bytes: &[u8]) -> bool {
         match &self.released {
-            Some(r) => r.original == write::Digest::of(bytes),
+            Some(r) => r.original == Some(write::Digest::of(bytes)),
             None => bytes == self.original.as_bytes(),
         }
     }

@@ -48,7 +48,7 @@ pub fn load(text: &str) -> Result<Vec<Value>, LoadError> {
 
 fn convert(y: &MarkedYamlOwned) -> Result<Value, (Marker, String)> {
     Ok(match &y.data {
-        YamlDataOwned::Value(s) => scalar(s),
+        YamlDataOwned::Value(s) => scalar(s.clone()),
         YamlDataOwned::Representation(text, style, tag) => representation(y, text, *style, tag)?,
         YamlDataOwned::Sequence(items) => {
             Value::Seq(items.iter().map(convert).collect::<Result<_, _>>()?)
@@ -86,13 +86,13 @@ fn representation(
         Some(t) if !t.is_yaml_core_schema() => Ok(Value::Tagged(
             tag_name(t),
             Box::new(scalar(
-                &resolve(None).unwrap_or(ScalarOwned::String(text.into())),
+                resolve(None).unwrap_or(ScalarOwned::String(text.into())),
             )),
         )),
         Some(t) if !matches!(t.suffix.as_str(), "str" | "int" | "float" | "bool" | "null") => Ok(
             Value::Tagged(tag_name(t), Box::new(Value::String(text.to_string()))),
         ),
-        _ => resolve(tag.as_ref()).map(|s| scalar(&s)).ok_or_else(|| {
+        _ => resolve(tag.as_ref()).map(scalar).ok_or_else(|| {
             let tag = tag.as_ref().map(tag_name).unwrap_or_default();
             (
                 y.span.start,
@@ -106,13 +106,13 @@ fn tag_name(tag: &Tag) -> String {
     format!("{}{}", tag.handle, tag.suffix)
 }
 
-fn scalar(s: &ScalarOwned) -> Value {
+fn scalar(s: ScalarOwned) -> Value {
     match s {
         ScalarOwned::Null => Value::Null,
-        ScalarOwned::Boolean(b) => Value::Bool(*b),
-        ScalarOwned::Integer(i) => Value::Int(*i),
+        ScalarOwned::Boolean(b) => Value::Bool(b),
+        ScalarOwned::Integer(i) => Value::Int(i),
         ScalarOwned::FloatingPoint(x) => Value::Float(x.into_inner()),
-        ScalarOwned::String(s) => Value::String(s.clone()),
+        ScalarOwned::String(s) => Value::String(s),
     }
 }
 

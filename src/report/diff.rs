@@ -106,7 +106,16 @@ pub fn file_diff(out: &mut String, path: &str, old: Option<&str>, new: &str, col
 }
 
 fn git_lines(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..=end]);
+        start = end + 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
 }
 
 /// `prefix` + `path` as git writes it in headers: C-style quoted when the
