@@ -427,12 +427,22 @@ pub fn in_family(family: Family) -> impl Iterator<Item = &'static dyn Codemod> {
 /// would build it.
 #[cfg(test)]
 pub(crate) fn with_context<R>(text: &str, f: impl FnOnce(&FlowContext) -> R) -> R {
+    with_codemod_context("test", &ParsedOptions::new(()), text, f)
+}
+
+/// [`with_context`] for the codemod `name` with its `options`.
+#[cfg(test)]
+pub(crate) fn with_codemod_context<R>(
+    name: &'static str,
+    options: &ParsedOptions,
+    text: &str,
+    f: impl FnOnce(&FlowContext) -> R,
+) -> R {
     let parse = crate::syntax::parse(text);
     let flow = Flow::cast(&parse).expect("a flow");
     let line_index = LineIndex::new(text);
     let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
     let round = Round::default();
-    let options = ParsedOptions::new(());
     f(&FlowContext {
         path: Path::new("flow.yaml"),
         text,
@@ -441,9 +451,9 @@ pub(crate) fn with_context<R>(text: &str, f: impl FnOnce(&FlowContext) -> R) -> 
         line_index: &line_index,
         target_version: KestraVersion::DEFAULT,
         catalog: Catalog::builtin(),
-        options: &options,
+        options,
         suppressions: &suppressions,
-        codemod: "test",
+        codemod: name,
         round: &round,
     })
 }

@@ -1195,23 +1195,10 @@ mod engine_tests {
     impl Codemod for Polite {
         meta!("polite");
         fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-            let Some(range) = ctx.text.find("message: hi\n").map(|at| {
-                let start = TextSize::from((at + "message: ".len()) as u32);
-                TextRange::at(start, TextSize::from(2))
-            }) else {
+            let Some(range) = hi(ctx) else {
                 return Vec::new();
             };
-            let path = crate::kestra::path::DataPath::root()
-                .key("tasks")
-                .index(0)
-                .key("message");
-            vec![Fix::new(
-                range,
-                "greet",
-                Applicability::Safe,
-                vec![TextEdit::replace(range, "hello")],
-                vec![DataChange::set_string(path, "hello")],
-            )]
+            vec![set_message(range, "greet", Applicability::Safe, "hello")]
         }
     }
 
@@ -1240,27 +1227,39 @@ mod engine_tests {
     impl Codemod for Late {
         meta!("late");
         fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-            let (Some((_, seen)), Some(at)) = (description(ctx), ctx.text.find("message: hi\n"))
-            else {
+            let (Some((_, seen)), Some(range)) = (description(ctx), hi(ctx)) else {
                 return Vec::new();
             };
-            let range = TextRange::at(
-                TextSize::from((at + "message: ".len()) as u32),
-                TextSize::from(2),
-            );
             let new = format!("late-saw-{seen}");
-            let path = crate::kestra::path::DataPath::root()
-                .key("tasks")
-                .index(0)
-                .key("message");
-            vec![Fix::new(
-                range,
-                "late",
-                Applicability::Safe,
-                vec![TextEdit::replace(range, new.clone())],
-                vec![DataChange::set_string(path, new)],
-            )]
+            vec![set_message(range, "late", Applicability::Safe, &new)]
         }
+    }
+
+    /// Where `hi` is in the first `message: hi` line.
+    fn hi(ctx: &FlowContext) -> Option<TextRange> {
+        let at = ctx.text.find("message: hi\n")?;
+        let start = TextSize::from((at + "message: ".len()) as u32);
+        Some(TextRange::at(start, TextSize::from(2)))
+    }
+
+    /// Sets the first task's message (at `range`) to `new`, truthfully.
+    fn set_message(
+        range: TextRange,
+        message: &str,
+        applicability: Applicability,
+        new: &str,
+    ) -> Fix {
+        let path = crate::kestra::path::DataPath::root()
+            .key("tasks")
+            .index(0)
+            .key("message");
+        Fix::new(
+            range,
+            message,
+            applicability,
+            vec![TextEdit::replace(range, new)],
+            vec![DataChange::set_string(path, new)],
+        )
     }
 
     static EARLY: Early = Early;
@@ -1636,23 +1635,11 @@ mod engine_tests {
     impl Codemod for Both {
         meta!("both");
         fn run(&self, ctx: &FlowContext) -> Vec<Fix> {
-            let (Some(at), Some((described, _))) = (ctx.text.find("message: hi"), description(ctx))
-            else {
+            let (Some(range), Some((described, _))) = (hi(ctx), description(ctx)) else {
                 return Vec::new();
             };
-            let range = TextRange::at(TextSize::from(at as u32 + 9), TextSize::from(2));
-            let path = crate::kestra::path::DataPath::root()
-                .key("tasks")
-                .index(0)
-                .key("message");
-            vec![Fix::new(
-                range,
-                "hi",
-                Applicability::Unsafe,
-                vec![TextEdit::replace(range, "ho")],
-                vec![DataChange::set_string(path, "ho")],
-            )
-            .also_settles(described, "described")]
+            vec![set_message(range, "hi", Applicability::Unsafe, "ho")
+                .also_settles(described, "described")]
         }
     }
 

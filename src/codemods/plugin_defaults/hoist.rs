@@ -504,36 +504,16 @@ fn existing_default(section: &Section, prefix: &str) -> Option<(usize, Mapping)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codemods::Round;
-    use crate::fix::suppress::Suppressions;
-    use crate::kestra::catalog::Catalog;
-    use crate::kestra::flow::Flow;
     use crate::syntax::edit::apply_edits;
-    use crate::syntax::LineIndex;
-    use std::path::Path;
 
     /// What the codemod proposes for `text` in one round, with its
     /// default options.
     fn run(text: &str) -> Vec<Fix> {
-        let parse = crate::syntax::parse(text);
-        let flow = Flow::cast(&parse).expect("a flow");
-        let line_index = LineIndex::new(text);
-        let suppressions = Suppressions::collect(text, &parse, &line_index, Some(&flow));
         let options = HoistPluginDefaults
             .parse_options(&toml::Table::new())
             .unwrap();
-        HoistPluginDefaults.run(&FlowContext {
-            path: Path::new("flow.yaml"),
-            text,
-            parse: &parse,
-            flow: &flow,
-            line_index: &line_index,
-            target_version: KestraVersion::DEFAULT,
-            catalog: Catalog::builtin(),
-            options: &options,
-            suppressions: &suppressions,
-            codemod: NAME,
-            round: &Round::default(),
+        crate::codemods::with_codemod_context(NAME, &options, text, |ctx| {
+            HoistPluginDefaults.run(ctx)
         })
     }
 
