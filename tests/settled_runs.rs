@@ -126,3 +126,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_panic_while_settling_is_that_files_internal_error() {
+    let dir = workspace();
+    let patch = |file: &FileReport| {
+        assert!(!file.path.ends_with("hello-world.yaml"), "rendering failed");
+        Some(report::diff::file_patch(file, false))
+    };
+    let result = engine::run_settling(&options(dir.path(), true), |_| {}, &|| {}, Some(&patch));
+    let failed: Vec<&FileReport> = result
+        .files
+        .iter()
+        .filter(|f| !f.errors.is_empty())
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].path.ends_with("hello-world.yaml"));
+    assert!(matches!(
+        failed[0].errors[0].kind,
+        engine::ErrorKind::Panic { .. }
+    ));
+    assert!(!failed[0].changed(), "a file that failed claims no change");
+    assert!(result.files.iter().filter(|f| f.changed()).count() > 1);
+}

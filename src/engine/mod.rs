@@ -1,7 +1,9 @@
 //! The fix engine: select -> run -> resolve overlaps -> apply -> reparse ->
 //! verify -> loop to a fixpoint (flows the fixes create too), for every
-//! file in parallel, writing nothing -> settle claims on created files
-//! across the run -> write each flow's results atomically, as one unit.
+//! file in parallel, writing nothing (a file that creates none is settled
+//! there: rendered by the caller, its texts let go) -> settle claims on
+//! created files across the run -> write each flow's results atomically,
+//! as one unit.
 
 pub mod config;
 pub mod error;
@@ -157,18 +159,21 @@ fn run_jobs(
     let mut reports: Vec<FileReport> = jobs
         .par_iter()
         .map(|(file, settings)| {
-            let mut report = contain_panic(file, || process::analyze(file, settings, &verifier));
-            if let Some(settle) = settle.filter(|_| report.created.is_empty()) {
-                let rendering = settle(&report);
-                if dry_run {
-                    report.release_texts(rendering);
-                } else {
-                    // Written after every file is analysed, as before:
-                    // a flow's check of the files it creates must not
-                    // depend on which other flows were written already.
-                    report.release_original(rendering);
+            let report = contain_panic(file, || {
+                let mut report = process::analyze(file, settings, &verifier);
+                if let Some(settle) = settle.filter(|_| report.created.is_empty()) {
+                    let rendering = settle(&report);
+                    if dry_run {
+                        report.release_texts(rendering);
+                    } else {
+                        // Written after every file is analysed, as before:
+                        // a flow's check of the files it creates must not
+                        // depend on which other flows were written already.
+                        report.release_original(rendering);
+                    }
                 }
-            }
+                report
+            });
             on_file();
             report
         })
