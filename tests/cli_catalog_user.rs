@@ -39,10 +39,7 @@ fn an_imported_catalog_makes_an_unknown_type_known() {
     // Without a catalog the type is unknown: one finding, and nothing else.
     let (code, stdout, _) = run(d, &args);
     assert_eq!(code, Some(1));
-    assert!(
-        stdout.contains("`com.acme.Deploy` is not in the plugin catalog"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "`com.acme.Deploy` is not in the plugin catalog");
     assert!(!stdout.contains("replica"), "{stdout}");
 
     let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kestra-schema.json");
@@ -53,7 +50,7 @@ fn an_imported_catalog_makes_an_unknown_type_known() {
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.is_empty());
-    assert!(stderr.contains("imported 5 plugin types"), "{stderr}");
+    assert_contains(&stderr, "imported 5 plugin types");
 
     // `--plugin-catalog`: the type is known, its typo found.
     let mut with_flag = vec!["--plugin-catalog", "catalogs/acme.json"];
@@ -61,10 +58,7 @@ fn an_imported_catalog_makes_an_unknown_type_known() {
     let (code, stdout, _) = run(d, &with_flag);
     assert_eq!(code, Some(1));
     assert!(!stdout.contains("not in the plugin catalog"), "{stdout}");
-    assert!(
-        stdout.contains("`com.acme.Deploy` has no property `replica`, which Kestra 2.0 rejects; did you mean `replicas`?"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "`com.acme.Deploy` has no property `replica`, which Kestra 2.0 rejects; did you mean `replicas`?");
 
     // The same from the config, its path relative to the config file.
     std::fs::write(
@@ -121,7 +115,7 @@ fn a_broken_catalog_is_a_config_error_naming_the_file_and_position() {
         ],
     );
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("nope.json: error: cannot read"), "{stderr}");
+    assert_contains(&stderr, "nope.json: error: cannot read");
 }
 
 #[test]
@@ -136,5 +130,5 @@ fn a_bad_schema_is_reported_with_its_position() {
     std::fs::write(d.join("schema.json"), "{}").unwrap();
     let (code, _, stderr) = run(d, &["catalog", "import", "schema.json"]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("no `definitions` object"), "{stderr}");
+    assert_contains(&stderr, "no `definitions` object");
 }

@@ -62,9 +62,9 @@ fn unknown_config_key_is_an_error_naming_it() {
     let out = kestra_fix(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("kestra-fix.toml:2:1: error: invalid config: unknown key `colour`"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "kestra-fix.toml:2:1: error: invalid config: unknown key `colour`",
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("f.yaml")).unwrap(),

@@ -423,7 +423,7 @@ fn the_readme_config_and_a_test_config_validate_against_the_schema() {
     let section = &readme[readme.find("## Configuration").unwrap()..];
     let start = section.find("```toml\n").unwrap() + "```toml\n".len();
     let example = &section[start..start + section[start..].find("```").unwrap()];
-    assert!(example.contains("per-file-ignores"), "{example}");
+    assert_contains(example, "per-file-ignores");
     validate(&schema, example).unwrap();
     // The README's example is a real config, too.
     write(dir.path(), "kestra-fix.toml", example);

@@ -59,11 +59,9 @@ fn dry_run_patch_creates_the_same_files_as_an_apply_run() {
     );
     assert_eq!(tree(patched.path()), before, "a dry run writes nothing");
     let patch = String::from_utf8(dry.stdout).unwrap();
-    assert!(
-        patch.contains(
-            "new file mode 100644\n--- /dev/null\n+++ b/flows/_files/scripts/etl/transform.py\n"
-        ),
-        "{patch}"
+    assert_contains(
+        &patch,
+        "new file mode 100644\n--- /dev/null\n+++ b/flows/_files/scripts/etl/transform.py\n",
     );
     std::fs::write(patched.path().join("fix.patch"), &patch).unwrap();
     git(patched.path(), &["apply", "--check", "fix.patch"]);
@@ -92,11 +90,11 @@ fn dry_run_patch_creates_the_same_files_as_an_apply_run() {
         b"echo one; echo two; echo three"
     );
     let flow = String::from_utf8(after[Path::new("flows/etl.yaml")].clone()).unwrap();
-    assert!(flow.contains("  - id: transform # the ETL step\n    type: io.kestra.plugin.scripts.python.Commands\n"), "{flow}");
-    assert!(
-        flow.contains("      - . ./scripts/etl/report.sh\n"),
-        "{flow}"
+    assert_contains(
+        &flow,
+        "  - id: transform # the ETL step\n    type: io.kestra.plugin.scripts.python.Commands\n",
     );
+    assert_contains(&flow, "      - . ./scripts/etl/report.sh\n");
 
     // Idempotent: the files exist with the same contents, nothing to do.
     let again = kestra_fix(applied.path())
@@ -122,9 +120,6 @@ fn a_different_file_in_the_way_is_a_conflict_and_nothing_is_written() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("exists with different contents"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "exists with different contents");
     assert_eq!(tree(dir.path()), before);
 }

@@ -16,10 +16,7 @@ fn diff_is_dry_run_and_exit_zero_keeps_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let patch = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        patch.contains("+    type: io.kestra.plugin.core.log.Log"),
-        "{patch}"
-    );
+    assert_contains(&patch, "+    type: io.kestra.plugin.core.log.Log");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("f.yaml")).unwrap(),
         OLD

@@ -39,9 +39,9 @@ fn an_alias_bomb_is_an_error_and_the_other_files_are_fixed() {
     ] {
         let (code, stderr) = run(dir.path(), args);
         assert_eq!(code, Some(2), "{stderr}");
-        assert!(
-            stderr.contains("bomb.yaml:10:12: error: invalid YAML: more than 50 aliases"),
-            "{stderr}"
+        assert_contains(
+            &stderr,
+            "bomb.yaml:10:12: error: invalid YAML: more than 50 aliases",
         );
     }
     assert_eq!(
@@ -65,7 +65,7 @@ fn non_ascii_characters_in_pebble_expressions_do_not_abort() {
     std::fs::write(dir.path().join("flow.yaml"), flow).unwrap();
     let (code, stderr) = run(dir.path(), &["--dry-run", "--unsafe-fixes", "."]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("outputs.q.rows[0].prénom"), "{stderr}");
+    assert_contains(&stderr, "outputs.q.rows[0].prénom");
 }
 
 /// Each invalid flow is an error at the same place whatever runs on it.
@@ -110,7 +110,7 @@ fn spec_invalid_yaml_is_an_error_under_every_selection() {
                 .lines()
                 .find(|l| l.starts_with(&expected))
                 .unwrap_or_else(|| panic!("{expected} in {selection:?}:\n{stderr}"));
-            assert!(line.contains(what), "{line}");
+            assert_contains(line, what);
         }
     }
 }
@@ -134,8 +134,8 @@ fn binary_values_are_valid_and_unresolvable_ones_have_a_position() {
     .unwrap();
     let (code, stderr) = run(dir.path(), &["."]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("binary.yaml:8:6: error: invalid YAML: `nope` is not a valid value"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "binary.yaml:8:6: error: invalid YAML: `nope` is not a valid value",
     );
 }

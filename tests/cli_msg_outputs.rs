@@ -38,9 +38,9 @@ fn a_newline_in_a_name_starts_no_workflow_command() {
     }
     let out = kestra_fix(dir.path()).arg("--dry-run").output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("x\\n::error title=pwn::boom.yaml:5:11: migrate-renamed-types"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "x\\n::error title=pwn::boom.yaml:5:11: migrate-renamed-types",
     );
 }
 
@@ -59,10 +59,7 @@ fn a_newline_in_a_task_id_starts_no_workflow_command() {
         .output()
         .unwrap();
     let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-    assert!(
-        stderr.contains("task `a\\n::error title=pwn::x`"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "task `a\\n::error title=pwn::x`");
     assert_no_injected_command("stderr", &out.stderr);
 }
 

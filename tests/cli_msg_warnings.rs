@@ -31,7 +31,7 @@ fn unknown_and_unused_suppressions_are_warnings() {
         ],
         "{stderr}"
     );
-    assert!(stderr.contains("0 errors, 2 warnings"), "{stderr}");
+    assert_contains(&stderr, "0 errors, 2 warnings");
 
     let out = kestra_fix(dir.path())
         .arg("--warnings-as-errors")
@@ -59,10 +59,7 @@ fn a_wrongly_typed_option_names_its_key_and_line() {
     let out = kestra_fix(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains("kestra-fix.toml:4:1: error: invalid config: `fetch-to-store.fetch-size`: invalid type: string \"10000\""),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "kestra-fix.toml:4:1: error: invalid config: `fetch-to-store.fetch-size`: invalid type: string \"10000\"");
 }
 
 #[test]
@@ -76,11 +73,9 @@ fn an_unknown_codemod_name_gets_a_suggestion() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let stderr = stderr_of(&out);
-        assert!(
-            stderr.contains(
-                "unknown codemod `hoist-plugn-defaults`; did you mean `hoist-plugin-defaults`?"
-            ),
-            "{stderr}"
+        assert_contains(
+            &stderr,
+            "unknown codemod `hoist-plugn-defaults`; did you mean `hoist-plugin-defaults`?",
         );
         assert!(!stderr.contains("invalid config"), "{stderr}");
     }
@@ -118,10 +113,7 @@ fn a_mistyped_subcommand_is_not_read_as_a_file() {
     let out = kestra_fix(dir.path()).arg("lsit").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains("did you mean `kestra-fix list`?"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "did you mean `kestra-fix list`?");
     assert!(!stderr.contains("cannot read"), "{stderr}");
 
     // A real file of that name is fixed as usual, and a far-off name is
@@ -149,22 +141,14 @@ fn a_flow_missing_a_required_key_is_counted_and_explained() {
     let out = kestra_fix(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains("kestra-fix: 2 files, 0 flows, 1 skipped,"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "kestra-fix: 2 files, 0 flows, 1 skipped,");
     assert!(!stderr.contains("typo.yaml"), "{stderr}");
 
     let out = kestra_fix(dir.path()).arg("-v").output().unwrap();
     let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains(
-            "typo.yaml: skipped: looks like a flow but has no `tasks` (is `taks` a misspelling?)"
-        ),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "typo.yaml: skipped: looks like a flow but has no `tasks` (is `taks` a misspelling?)",
     );
-    assert!(
-        stderr.contains("compose.yml: skipped: not a Kestra flow"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "compose.yml: skipped: not a Kestra flow");
 }

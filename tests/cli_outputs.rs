@@ -165,7 +165,7 @@ fn summary_goes_to_stderr_and_quiet_silences_it() {
     let dir = flows_dir();
     let out = kestra_fix(dir.path()).arg("--dry-run").output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("kestra-fix: 1 file, 1 flow, 1 would change; findings: migrate-renamed-types 1 (1 fixable); 0 errors"), "{stderr}");
+    assert_contains(&stderr, "kestra-fix: 1 file, 1 flow, 1 would change; findings: migrate-renamed-types 1 (1 fixable); 0 errors");
     let out = kestra_fix(dir.path())
         .args(["--dry-run", "-q"])
         .output()

@@ -189,10 +189,9 @@ fn three_repositories_get_branches_commits_and_pr_bodies_and_a_rerun_updates_the
         ["mixed", "1", "1", "0", "1", "kestra-fix/migrate"]
     );
     assert_eq!(rows[3], ["clean", "1", "0", "0", "0", "no", "changes"]);
-    assert!(
-        stderr(&out).contains("work/mixed/sub/bad.yaml:5:4: error: invalid YAML"),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "work/mixed/sub/bad.yaml:5:4: error: invalid YAML",
     );
 
     // The branch: one commit on the default branch, with the fixes.
@@ -229,14 +228,11 @@ fn three_repositories_get_branches_commits_and_pr_bodies_and_a_rerun_updates_the
 
     // The PR bodies, beside the clones.
     let body = sb.read("work/fixable.PR.md");
-    assert!(
-        body.contains("| `migrate-renamed-types` | 1 | 0 | 0 |"),
-        "{body}"
-    );
+    assert_contains(&body, "| `migrate-renamed-types` | 1 | 0 | 0 |");
     assert!(!body.contains("Errors"), "{body}");
     let body = sb.read("work/mixed.PR.md");
-    assert!(body.contains("### Errors (1)"), "{body}");
-    assert!(body.contains("- `sub/bad.yaml:5`: invalid YAML"), "{body}");
+    assert_contains(&body, "### Errors (1)");
+    assert_contains(&body, "- `sub/bad.yaml:5`: invalid YAML");
     assert!(sb.read("work/clean.PR.md").contains("No findings."));
     assert!(!clone.join("fixable.PR.md").exists());
 
@@ -249,11 +245,7 @@ fn three_repositories_get_branches_commits_and_pr_bodies_and_a_rerun_updates_the
     );
     let out = sb.kestra_fix(&args);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("fixable      2        2"),
-        "{}",
-        stdout(&out)
-    );
+    assert_contains(&stdout(&out), "fixable      2        2");
     assert_eq!(
         sb.git(
             &clone,
@@ -299,16 +291,12 @@ fn clean_repositories_exit_0_and_left_findings_exit_1() {
         "2.0",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("left       1        0       1       0  no changes"),
-        "{}",
-        stdout(&out)
+    assert_contains(
+        &stdout(&out),
+        "left       1        0       1       0  no changes",
     );
     let body = sb.read("kestra-fix-repos/left.PR.md");
-    assert!(
-        body.contains("- `f.yaml:7` `unknown-properties`: `io.kestra.plugin.core.log.Log` has no property `colour`"),
-        "{body}"
-    );
+    assert_contains(&body, "- `f.yaml:7` `unknown-properties`: `io.kestra.plugin.core.log.Log` has no property `colour`");
 }
 
 #[test]
@@ -356,11 +344,7 @@ fn commit_per_codemod_pushes_with_the_configured_identity_and_opens_the_pr() {
     ]);
     let out = cmd.env("PATH", path).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("r: pull request: https://example.test/pr/1"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "r: pull request: https://example.test/pr/1");
     let calls = std::fs::read_to_string(bin.join("gh.log")).unwrap();
     let body = sb.path().join("kestra-fix-repos/r.PR.md");
     assert_eq!(
@@ -396,8 +380,8 @@ fn commit_per_codemod_pushes_with_the_configured_identity_and_opens_the_pr() {
         ]
     );
     let pushed = sb.git(&bare, &["show", "kestra-fix/migrate:f.yaml"]);
-    assert!(pushed.contains("  - id: who"), "{pushed}");
-    assert!(pushed.contains("io.kestra.plugin.core.log.Log"), "{pushed}");
+    assert_contains(&pushed, "  - id: who");
+    assert_contains(&pushed, "io.kestra.plugin.core.log.Log");
 
     // Without `gh`, the command to run instead.
     let mut cmd = sb.command();
@@ -420,16 +404,11 @@ fn commit_per_codemod_pushes_with_the_configured_identity_and_opens_the_pr() {
     std::os::unix::fs::symlink(git, git_only.join("git")).unwrap();
     let out = cmd.env("PATH", &git_only).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("r: `gh` is not on PATH; open the pull request with:\n  cd "),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "r: `gh` is not on PATH; open the pull request with:\n  cd ",
     );
-    assert!(
-        stderr(&out).contains("gh pr create --head kestra-fix/migrate --base main --title 'kestra-fix: migrate Kestra flows'"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "gh pr create --head kestra-fix/migrate --base main --title 'kestra-fix: migrate Kestra flows'");
 }
 
 #[test]
@@ -448,11 +427,7 @@ fn run_options_after_the_separator_are_checked() {
     assert_eq!(out.status.code(), Some(2));
     let out = sb.kestra_fix(&["repos", "run", "--repos", "repos.txt", "--", "flows/"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("run options only"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "run options only");
     let out = sb.kestra_fix(&["repos", "run", "--repos", "repos.txt", "--push"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--push needs --commit"));
@@ -506,7 +481,7 @@ fn markdown_pr_body_of_a_fixture_run() {
     let body = stdout(&out);
     // HTML only inside code spans, where it is shown, not rendered.
     assert!(!body.contains("<b>"), "{body}");
-    assert!(body.contains("`<img src=x>`"), "{body}");
+    assert_contains(&body, "`<img src=x>`");
     insta::with_settings!({snapshot_path => "../snapshots/report", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("markdown_pr_body", body);
     });
@@ -530,7 +505,7 @@ fn the_bulk_migration_flow_is_ready_for_kestra_2_0() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "nothing pending");
-    assert!(stderr(&out).contains("1 flow"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "1 flow");
     let out = kestra_fix(root)
         .args([
             "--target-version",
@@ -567,12 +542,9 @@ fn a_folder_in_the_way_is_that_repositorys_error_only() {
         stderr(&out)
     );
     let table = stdout(&out);
-    assert!(
-        table.contains("blocked      0        0       0       1  -"),
-        "{table}"
-    );
-    assert!(
-        table.contains("fine         1        1       0       0  kestra-fix/migrate @ "),
-        "{table}"
+    assert_contains(&table, "blocked      0        0       0       1  -");
+    assert_contains(
+        &table,
+        "fine         1        1       0       0  kestra-fix/migrate @ ",
     );
 }

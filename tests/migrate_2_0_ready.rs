@@ -80,7 +80,7 @@ fn a_flow_of_handled_constructs_is_ready_for_2_0_after_one_run() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("1 flow ready"), "{stderr}");
+    assert_contains(&stderr, "1 flow ready");
 
     let text = std::fs::read_to_string(&flow).unwrap();
     for gone in [

@@ -14,11 +14,14 @@
 mod cli_common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use cli_common::{crate_dir, FIXED_FLOW_COMMENTED as FIXED_FLOW, OLD_FLOW_COMMENTED as OLD_FLOW};
+use cli_common::{
+    assert_contains, crate_dir, git, isolated_command, FIXED_FLOW_COMMENTED as FIXED_FLOW,
+    OLD_FLOW_COMMENTED as OLD_FLOW,
+};
 
 /// `<target>/pre-commit`, beside the `debug` folder holding the binary
 /// under test (so a custom `CARGO_TARGET_DIR` is honoured).
@@ -29,30 +32,6 @@ fn work_dir() -> PathBuf {
         .and_then(Path::parent)
         .expect("the binary is in <target>/<profile>/");
     target.join("pre-commit")
-}
-
-/// A command that does not inherit the git variables a hook running this
-/// test would set (they would point git at the crate's own repository).
-fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut cmd = Command::new(program);
-    for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "SKIP"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = command("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn last_line(bytes: &[u8]) -> String {
@@ -72,7 +51,7 @@ fn pre_commit() -> Result<&'static Path, &'static str> {
     SETUP
         .get_or_init(|| {
             // pre-commit checks out `rev:` of the crate's repository.
-            let head = command("git")
+            let head = isolated_command("git")
                 .args(["cat-file", "-e", "HEAD:.pre-commit-hooks.yaml"])
                 .current_dir(crate_dir())
                 .output();
@@ -88,7 +67,7 @@ fn pre_commit() -> Result<&'static Path, &'static str> {
             let bin = venv.join(if cfg!(windows) { "Scripts" } else { "bin" });
             let exe = bin.join("pre-commit");
             let works = |exe: &Path| {
-                command(exe)
+                isolated_command(exe)
                     .arg("--version")
                     .output()
                     .is_ok_and(|o| o.status.success())
@@ -107,11 +86,11 @@ fn pre_commit() -> Result<&'static Path, &'static str> {
                 }
             };
             run(
-                command("python3").args(["-m", "venv"]).arg(&venv),
+                isolated_command("python3").args(["-m", "venv"]).arg(&venv),
                 "python3 -m venv",
             )?;
             run(
-                command(bin.join("python")).args([
+                isolated_command(bin.join("python")).args([
                     "-m",
                     "pip",
                     "install",
@@ -170,7 +149,7 @@ fn flow_repo(hook: &str, flow: &str) -> tempfile::TempDir {
 fn run(exe: &Path, repo: &Path) -> (Option<i32>, String) {
     let work = work_dir();
     let start = Instant::now();
-    let out = command(exe)
+    let out = isolated_command(exe)
         .args(["run", "--all-files", "--color", "never"])
         .current_dir(repo)
         .env("PRE_COMMIT_HOME", work.join("home"))
@@ -206,7 +185,7 @@ fn fix_hook_fixes_the_flow_and_fails_then_passes() {
 
         let (code, out) = run(exe, d);
         assert_eq!(code, Some(1), "{out}");
-        assert!(out.contains("files were modified by this hook"), "{out}");
+        assert_contains(&out, "files were modified by this hook");
         assert_eq!(read(d), FIXED_FLOW, "{out}");
 
         git(d, &["add", "-A"]);
@@ -229,10 +208,7 @@ fn check_hook_fails_on_pending_changes_and_changes_nothing() {
         let (code, out) = run(exe, d);
         assert_eq!(code, Some(1), "{out}");
         // The pending change is shown as a patch.
-        assert!(
-            out.contains("+    type: io.kestra.plugin.core.log.Log"),
-            "{out}"
-        );
+        assert_contains(&out, "+    type: io.kestra.plugin.core.log.Log");
         assert!(!out.contains("files were modified by this hook"), "{out}");
         assert_eq!(read(d), OLD_FLOW);
 
@@ -247,7 +223,7 @@ fn check_hook_fails_on_pending_changes_and_changes_nothing() {
 #[test]
 fn the_working_tree_manifest_is_valid() {
     with_pre_commit(|exe| {
-        let out = command(exe)
+        let out = isolated_command(exe)
             .arg("validate-manifest")
             .arg(crate_dir().join(".pre-commit-hooks.yaml"))
             .env("PRE_COMMIT_HOME", work_dir().join("home"))

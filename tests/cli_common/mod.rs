@@ -12,8 +12,19 @@ pub fn repo() -> tempfile::TempDir {
     dir
 }
 
+/// A command that does not inherit the git variables a hook running the
+/// tests would set (they would point git at the crate's own repository),
+/// nor pre-commit's `SKIP`.
+pub fn isolated_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "SKIP"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new("git")
+    let out = isolated_command("git")
         .args(args)
         .current_dir(dir)
         .output()
@@ -91,4 +102,13 @@ tasks:
 /// The crate's own folder (where `cargo test` runs from).
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails, showing the whole of `haystack`, unless it contains `needle`.
+#[track_caller]
+pub fn assert_contains(haystack: &str, needle: &str) {
+    assert!(
+        haystack.contains(needle),
+        "{needle:?} is not in:\n{haystack}"
+    );
 }
