@@ -18,15 +18,12 @@ struct Definition {
 /// The input definitions of the flow; with `outputs`, also the items of the
 /// root `outputs` list (rule 5 renames output types too).
 fn definitions(ctx: &FlowContext, outputs: bool) -> std::rc::Rc<Vec<Definition>> {
-    if outputs {
-        ctx.memo(concat!(module_path!(), "::definitions+outputs"), |ctx| {
-            build_definitions(ctx, true)
-        })
+    let name = if outputs {
+        concat!(module_path!(), "::definitions+outputs")
     } else {
-        ctx.memo(concat!(module_path!(), "::definitions"), |ctx| {
-            build_definitions(ctx, false)
-        })
-    }
+        concat!(module_path!(), "::definitions")
+    };
+    ctx.memo(name, |ctx| build_definitions(ctx, outputs))
 }
 
 fn build_definitions(ctx: &FlowContext, outputs: bool) -> Vec<Definition> {

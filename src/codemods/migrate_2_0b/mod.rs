@@ -64,15 +64,12 @@ impl Target {
 /// Plugin instances, and with `defaults` the `values` of every
 /// `pluginDefaults` entry, in document order of each group.
 fn targets(ctx: &FlowContext, defaults: bool) -> std::rc::Rc<Vec<Target>> {
-    if defaults {
-        ctx.memo(concat!(module_path!(), "::targets+defaults"), |ctx| {
-            build_targets(ctx, true)
-        })
+    let name = if defaults {
+        concat!(module_path!(), "::targets+defaults")
     } else {
-        ctx.memo(concat!(module_path!(), "::targets"), |ctx| {
-            build_targets(ctx, false)
-        })
-    }
+        concat!(module_path!(), "::targets")
+    };
+    ctx.memo(name, |ctx| build_targets(ctx, defaults))
 }
 
 fn build_targets(ctx: &FlowContext, defaults: bool) -> Vec<Target> {
