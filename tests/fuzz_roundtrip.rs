@@ -25,7 +25,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{catch, first_diff, Watchdog};
+use common::{catch, first_diff, splitmix64, Rng, Watchdog};
 use kestra_fix::engine::config::{Config, Overrides, Settings};
 use kestra_fix::engine::process::process_file;
 use kestra_fix::engine::verify::Verifier;
@@ -36,40 +36,6 @@ const DEFAULT_SEED: u64 = 0x4B35_7452_4146_4958; // "K5tRAFIX"
 /// Distinct minimized failures reported, and at most this many minimized.
 const MAX_REPORTED: usize = 8;
 const MAX_MINIMIZED: usize = 40;
-
-/// xorshift64* seeded through splitmix64: tiny, fast, good enough.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(splitmix64(seed) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (((self.next() >> 32) * n as u64) >> 32) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// Single characters that mean something to YAML, and whitespace.
 const PUNCT: &[char] = &[

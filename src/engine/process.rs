@@ -664,7 +664,8 @@ fn run_rounds(
         // it, so the file keeps every fix that verifies.
         if verification == Verification::Final {
             let round: Vec<&Candidate> = taken.iter().map(|&i| &candidates[i]).collect();
-            let Some((edits, new_text, reparsed, changes)) = declared_round(&text, &round) else {
+            let Some((edits, new_text, reparsed, changes)) = declared_round(&text, &parse, &round)
+            else {
                 return Err(Failure::Recheck);
             };
             let expected =
@@ -761,11 +762,12 @@ fn run_rounds(
 /// text does not parse.
 fn declared_round(
     text: &str,
+    parse: &Parse,
     round: &[&Candidate],
 ) -> Option<(Vec<TextEdit>, String, Parse, Vec<DataChange>)> {
     let edits = edits_of(round);
     let new_text = apply_edits(text, &edits)?;
-    let reparsed = syntax::parse(&new_text);
+    let reparsed = parse.reparse(text, &edits, &new_text);
     if !reparsed.errors().is_empty() {
         return None;
     }

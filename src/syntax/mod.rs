@@ -13,6 +13,7 @@ mod line_index;
 mod parser;
 mod print;
 pub mod render;
+mod reparse;
 pub mod scalar_map;
 pub mod style;
 pub mod value;
@@ -35,6 +36,8 @@ pub struct SyntaxError {
 pub struct Parse {
     green: rowan::GreenNode,
     errors: Vec<SyntaxError>,
+    /// The tree may hold an alias.
+    has_alias: bool,
 }
 
 impl Parse {
@@ -82,8 +85,12 @@ impl Parse {
 /// assert_eq!(root.get_str("id").as_deref(), Some("hello"));
 /// ```
 pub fn parse(text: &str) -> Parse {
-    let (green, errors) = parser::parse(text);
-    Parse { green, errors }
+    let (green, errors, has_alias) = parser::parse(text);
+    Parse {
+        green,
+        errors,
+        has_alias,
+    }
 }
 
 #[cfg(test)]

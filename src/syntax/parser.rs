@@ -35,9 +35,10 @@ thread_local! {
 /// the cache itself): past this many parsed bytes it starts over.
 const CACHE_RESET_BYTES: usize = 4 << 20;
 
-/// The tree of `text` and every syntax error in it, in source order: the
-/// parser's, and those of the whole-stream checks (`check`).
-pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
+/// The tree of `text`, every syntax error in it, in source order (the
+/// parser's, and those of the whole-stream checks, `check`), and whether
+/// it holds an alias.
+pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>, bool) {
     let (green, mut errors, has_alias) = build(text);
     errors.extend(super::check::forbidden_character(text));
     // What an alias refers to is only sound in a tree without errors, and
@@ -46,44 +47,71 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
         errors.extend(super::check::aliases(&SyntaxNode::new_root(green.clone())));
     }
     errors.sort_by_key(|e| e.range.start());
-    (green, errors)
+    (green, errors, has_alias)
 }
 
 /// The tree, the parser's errors, and whether the tree holds an alias.
 fn build(text: &str) -> (GreenNode, Vec<SyntaxError>, bool) {
-    CACHE.with(|cache| {
-        let parsed = CACHED_BYTES.get() + text.len();
-        let mut cache = match cache.try_borrow_mut() {
-            Ok(c) => c,
-            // Re-entrant use (cannot happen today): parse without sharing.
-            Err(_) => return parse_with(text, GreenNodeBuilder::new()),
-        };
-        if parsed > CACHE_RESET_BYTES {
-            *cache = NodeCache::default();
-            CACHED_BYTES.set(text.len());
-        } else {
-            CACHED_BYTES.set(parsed);
-        }
-        parse_with(text, GreenNodeBuilder::with_cache(&mut cache))
+    with_builder(text.len(), |builder| {
+        let mut p = Parser::new(text, builder);
+        p.stream();
+        (p.builder.finish(), p.errors, p.has_alias)
     })
 }
 
-fn parse_with(text: &str, builder: GreenNodeBuilder<'_>) -> (GreenNode, Vec<SyntaxError>, bool) {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        line_start: 0,
-        builder,
-        errors: Vec::new(),
-        tag_handles: Vec::new(),
-        props_end: usize::MAX,
-        depth: 0,
-        has_alias: false,
-        plain_memo: Cell::new((usize::MAX, false, 0)),
-    };
-    p.stream();
-    (p.builder.finish(), p.errors, p.has_alias)
+/// Runs `f` with a builder on this thread's cache, `len` more bytes parsed.
+fn with_builder<R>(len: usize, f: impl FnOnce(GreenNodeBuilder<'_>) -> R) -> R {
+    CACHE.with(|cache| {
+        let parsed = CACHED_BYTES.get() + len;
+        let mut cache = match cache.try_borrow_mut() {
+            Ok(c) => c,
+            // Re-entrant use (cannot happen today): parse without sharing.
+            Err(_) => return f(GreenNodeBuilder::new()),
+        };
+        if parsed > CACHE_RESET_BYTES {
+            *cache = NodeCache::default();
+            CACHED_BYTES.set(len);
+        } else {
+            CACHED_BYTES.set(parsed);
+        }
+        f(GreenNodeBuilder::with_cache(&mut cache))
+    })
+}
+
+/// The entries a block collection's loop parses from `start`, where one of
+/// its entries ends, up to `end`, where another does, as the children of a
+/// node of the collection's `kind`. `depth` counts the collections open
+/// there, the collection included.
+///
+/// `None` unless the loop reaches `end` exactly, between two entries, with
+/// no error and no alias: only then is the result what a whole parse of
+/// `text` makes of those bytes, given that it reaches `start` in the same
+/// state (see `syntax::reparse`).
+pub(crate) fn block_entries(
+    text: &str,
+    start: usize,
+    end: usize,
+    kind: SyntaxKind,
+    m: i32,
+    depth: u32,
+) -> Option<GreenNode> {
+    with_builder(end - start, |builder| {
+        let mut p = Parser::new(text, builder);
+        (p.pos, p.line_start, p.depth) = (start, start, depth);
+        p.start(kind);
+        while p.pos < end {
+            let more = match kind {
+                BLOCK_MAP => p.block_map_next(m),
+                BLOCK_SEQ => p.block_seq_next(m),
+                _ => false,
+            };
+            if !more || !p.errors.is_empty() || p.has_alias {
+                return None;
+            }
+        }
+        p.finish();
+        (p.pos == end).then(|| p.builder.finish())
+    })
 }
 
 /// Deepest nesting of collections the parser follows; real flows use a
@@ -201,7 +229,23 @@ struct Parser<'a, 'c> {
     plain_memo: Cell<(usize, bool, usize)>,
 }
 
-impl Parser<'_, '_> {
+impl<'a, 'c> Parser<'a, 'c> {
+    fn new(text: &'a str, builder: GreenNodeBuilder<'c>) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            line_start: 0,
+            builder,
+            errors: Vec::new(),
+            tag_handles: Vec::new(),
+            props_end: usize::MAX,
+            depth: 0,
+            has_alias: false,
+            plain_memo: Cell::new((usize::MAX, false, 0)),
+        }
+    }
+
     // ---- low-level emission ----
 
     fn at(&self, pos: usize) -> Option<u8> {
@@ -672,32 +716,40 @@ impl Parser<'_, '_> {
         self.start(BLOCK_MAP);
         self.props_end = usize::MAX;
         self.block_map_entry(m);
-        while let Some(pk) = self.peek_content() {
-            if self.is_marker_at(&pk) || pk.col < m {
-                break;
-            }
-            self.eat_trivia_to(pk.pos);
-            if pk.col > m {
-                self.error_rest_of_line("bad indentation: more indented than the mapping's keys");
-                continue;
-            }
-            if pk.tab_indent {
-                self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
-            }
-            if self.is_seq_indicator(self.pos) {
-                self.error_rest_of_line("a sequence entry cannot appear among mapping keys");
-                continue;
-            }
-            if self.is_explicit_key(self.pos)
-                || self.is_empty_key_colon(self.pos)
-                || self.implicit_key_end(self.pos).is_some()
-            {
-                self.block_map_entry(m);
-            } else {
-                self.error_rest_of_line("expected a mapping key (`key: value`)");
-            }
-        }
+        while self.block_map_next(m) {}
         self.finish();
+    }
+
+    /// One turn of a block mapping's loop, from the end of an entry: the
+    /// trivia and the entry after it. `false` when the mapping ends here.
+    fn block_map_next(&mut self, m: i32) -> bool {
+        let Some(pk) = self.peek_content() else {
+            return false;
+        };
+        if self.is_marker_at(&pk) || pk.col < m {
+            return false;
+        }
+        self.eat_trivia_to(pk.pos);
+        if pk.col > m {
+            self.error_rest_of_line("bad indentation: more indented than the mapping's keys");
+            return true;
+        }
+        if pk.tab_indent {
+            self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
+        }
+        if self.is_seq_indicator(self.pos) {
+            self.error_rest_of_line("a sequence entry cannot appear among mapping keys");
+            return true;
+        }
+        if self.is_explicit_key(self.pos)
+            || self.is_empty_key_colon(self.pos)
+            || self.implicit_key_end(self.pos).is_some()
+        {
+            self.block_map_entry(m);
+        } else {
+            self.error_rest_of_line("expected a mapping key (`key: value`)");
+        }
+        true
     }
 
     fn block_map_entry(&mut self, m: i32) {
@@ -801,45 +853,58 @@ impl Parser<'_, '_> {
     fn block_seq(&mut self, m: i32) {
         self.start(BLOCK_SEQ);
         self.props_end = usize::MAX;
-        loop {
-            self.start(BLOCK_SEQ_ENTRY);
-            self.bump(DASH, self.pos + 1);
-            self.block_node(m, AFTER_DASH);
-            self.end_line();
-            self.finish();
-            let Some(pk) = self.peek_content() else { break };
-            if self.is_marker_at(&pk) || pk.col < m {
-                break;
-            }
-            if pk.col > m {
-                self.eat_trivia_to(pk.pos);
-                self.error_rest_of_line(
-                    "bad indentation: more indented than the sequence's dashes",
-                );
-                // Keep going until the next entry of this sequence, if any.
-                while let Some(pk) = self.peek_content() {
-                    if self.is_marker_at(&pk) || pk.col <= m {
-                        break;
-                    }
-                    self.eat_trivia_to(pk.pos);
-                    self.error_rest_of_line("bad indentation");
-                }
-                let Some(pk) = self.peek_content() else { break };
-                if self.is_marker_at(&pk) || pk.col != m || !self.is_seq_indicator(pk.pos) {
+        self.block_seq_entry(m);
+        while self.block_seq_next(m) {}
+        self.finish();
+    }
+
+    fn block_seq_entry(&mut self, m: i32) {
+        self.start(BLOCK_SEQ_ENTRY);
+        self.bump(DASH, self.pos + 1);
+        self.block_node(m, AFTER_DASH);
+        self.end_line();
+        self.finish();
+    }
+
+    /// One turn of a block sequence's loop, from the end of an entry: the
+    /// trivia and the entry after it. `false` when the sequence ends here.
+    fn block_seq_next(&mut self, m: i32) -> bool {
+        let Some(pk) = self.peek_content() else {
+            return false;
+        };
+        if self.is_marker_at(&pk) || pk.col < m {
+            return false;
+        }
+        if pk.col > m {
+            self.eat_trivia_to(pk.pos);
+            self.error_rest_of_line("bad indentation: more indented than the sequence's dashes");
+            // Keep going until the next entry of this sequence, if any.
+            while let Some(pk) = self.peek_content() {
+                if self.is_marker_at(&pk) || pk.col <= m {
                     break;
                 }
                 self.eat_trivia_to(pk.pos);
-                continue;
+                self.error_rest_of_line("bad indentation");
             }
-            if !self.is_seq_indicator(pk.pos) {
-                break;
-            }
-            if pk.tab_indent {
-                self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
+            let Some(pk) = self.peek_content() else {
+                return false;
+            };
+            if self.is_marker_at(&pk) || pk.col != m || !self.is_seq_indicator(pk.pos) {
+                return false;
             }
             self.eat_trivia_to(pk.pos);
+            self.block_seq_entry(m);
+            return true;
         }
-        self.finish();
+        if !self.is_seq_indicator(pk.pos) {
+            return false;
+        }
+        if pk.tab_indent {
+            self.error(pk.pos, pk.pos + 1, "tabs cannot be used for indentation");
+        }
+        self.eat_trivia_to(pk.pos);
+        self.block_seq_entry(m);
+        true
     }
 
     fn block_scalar(&mut self, n: i32) {
