@@ -25,8 +25,8 @@
 
 use super::edit::TextEdit;
 use super::kind::SyntaxKind::{self, *};
-use super::{check, parser, Parse, SyntaxNode};
-use rowan::{GreenNode, GreenNodeData, NodeOrToken, TextSize};
+use super::{check, parser, Parse, YamlLanguage};
+use rowan::{GreenNode, GreenNodeData, Language, NodeOrToken};
 use std::ops::Range;
 
 impl Parse {
@@ -104,15 +104,15 @@ fn incremental(old: &Parse, old_text: &str, edits: &[TextEdit], new_text: &str) 
     if old_text.len() as isize + delta != new_text.len() as isize {
         return None;
     }
-    let root = SyntaxNode::new_root(old.green.clone());
+    let root: &GreenNodeData = &old.green;
     let mut units = Vec::with_capacity(edits.len());
     for i in 0..edits.len() {
-        units.push(unit_for(&root, old_text, &edits, i..i + 1, None)?);
+        units.push(unit_for(root, old_text, &edits, i..i + 1, None)?);
     }
     // Units that parsed, kept across widenings of others.
     let mut parsed: Vec<(Unit, GreenNode)> = Vec::new();
     for _ in 0..MAX_WIDENINGS {
-        merge(&root, old_text, &edits, &mut units)?;
+        merge(root, old_text, &edits, &mut units)?;
         let mut splices = Vec::with_capacity(units.len());
         let mut failed = Vec::new();
         for (n, unit) in units.iter().enumerate() {
@@ -140,13 +140,7 @@ fn incremental(old: &Parse, old_text: &str, edits: &[TextEdit], new_text: &str) 
         }
         for n in failed {
             let unit = &units[n];
-            units[n] = unit_for(
-                &root,
-                old_text,
-                &edits,
-                unit.edits.clone(),
-                Some(unit.depth),
-            )?;
+            units[n] = unit_for(root, old_text, &edits, unit.edits.clone(), Some(unit.depth))?;
         }
     }
     None
@@ -199,7 +193,7 @@ fn starts_cleanly(new_text: &str, start: usize, unit: &Unit) -> bool {
 /// between two of its entries' ends; one holding fewer collections than
 /// `above`, when given.
 fn unit_for(
-    root: &SyntaxNode,
+    root: &GreenNodeData,
     old_text: &str,
     edits: &[&TextEdit],
     range: Range<usize>,
@@ -209,82 +203,108 @@ fn unit_for(
     let e = usize::from(edits[range.end - 1].range.end());
     // A region starts where an entry ends, so the byte before the edits is
     // inside every collection that can hold them.
-    let before = TextSize::from(u32::try_from(s.checked_sub(1)?).ok()?);
-    let token = root.token_at_offset(before).right_biased()?;
-    let collections = token
-        .parent_ancestors()
-        .filter(|n| matches!(n.kind(), BLOCK_MAP | BLOCK_SEQ));
-    let all: Vec<SyntaxNode> = collections.collect();
-    let depth_of = |i: usize| (all.len() - i) as u32;
-    for (i, c) in all.iter().enumerate() {
-        let depth = depth_of(i);
-        if above.is_some_and(|a| depth >= a) {
+    let collections = collections_around(root, s.checked_sub(1)?);
+    let all = collections.len();
+    for (i, (c, c_start, path)) in collections.into_iter().rev().enumerate() {
+        let depth = (all - i) as u32;
+        if above.is_some_and(|a| depth >= a) || c_start + usize::from(c.text_len()) < e {
             continue;
         }
-        if usize::from(c.text_range().end()) < e {
-            continue;
-        }
-        let entry_kind = if c.kind() == BLOCK_MAP {
+        let entry_kind = if kind(c) == BLOCK_MAP {
             BLOCK_MAP_ENTRY
         } else {
             BLOCK_SEQ_ENTRY
         };
-        let mut first = None;
-        let mut last = None;
-        for (index, child) in c.children_with_tokens().enumerate() {
-            let NodeOrToken::Node(n) = child else {
+        let (mut first, mut last) = (None, None);
+        let mut end = c_start;
+        for (index, child) in c.children().enumerate() {
+            end += usize::from(child.text_len());
+            let NodeOrToken::Node(entry) = child else {
                 continue;
             };
-            if n.kind() != entry_kind {
+            if kind(entry) != entry_kind {
                 continue;
             }
-            let end = usize::from(n.text_range().end());
             // An explicit key's entry looks at the line after it for its
             // value: no region starts after it.
-            if end <= s && !is_explicit_key(&n) {
-                first = Some((index, end));
+            if end <= s && !is_explicit_key(entry) {
+                first = Some((index, end, entry));
             }
             if end >= e {
                 last = Some((index, end));
                 break;
             }
         }
-        let (Some((i1, start)), Some((i2, end))) = (first, last) else {
+        let (Some((i1, start, before)), Some((i2, end))) = (first, last) else {
             continue;
         };
-        let column = column_of(old_text, c.text_range().start().into());
-        let last = TextSize::from(start as u32 - 1);
-        let after_block_scalar = root
-            .token_at_offset(last)
-            .right_biased()
-            .and_then(|t| t.parent())
-            .is_some_and(|p| p.kind() == BLOCK_SCALAR);
         return Some(Unit {
-            path: path_of(c),
-            kind: c.kind(),
-            column,
+            path,
+            kind: kind(c),
+            column: column_of(old_text, c_start),
             depth,
             children: i1 + 1..i2 + 1,
             start,
             end,
             edits: range,
-            after_block_scalar,
+            after_block_scalar: ends_in_block_scalar(before),
         });
     }
     None
 }
 
-fn is_explicit_key(entry: &SyntaxNode) -> bool {
-    entry
-        .first_child()
-        .and_then(|key| key.first_token())
-        .is_some_and(|t| t.kind() == QUESTION)
+/// The block collections holding the byte at `offset`, outermost first,
+/// with their start and their path of child indices from `root`.
+fn collections_around(
+    root: &GreenNodeData,
+    offset: usize,
+) -> Vec<(&GreenNodeData, usize, Vec<usize>)> {
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    let (mut node, mut start) = (root, 0usize);
+    'descend: loop {
+        if matches!(kind(node), BLOCK_MAP | BLOCK_SEQ) {
+            out.push((node, start, path.clone()));
+        }
+        for (index, child) in node.children().enumerate() {
+            let len = usize::from(child.text_len());
+            if offset < start + len {
+                if let NodeOrToken::Node(n) = child {
+                    path.push(index);
+                    node = n;
+                    continue 'descend;
+                }
+                return out;
+            }
+            start += len;
+        }
+        return out;
+    }
+}
+
+/// Whether the last thing in `entry` is a block scalar.
+fn ends_in_block_scalar(entry: &GreenNodeData) -> bool {
+    let mut node = entry;
+    while let Some(NodeOrToken::Node(last)) = node.children().last() {
+        node = last;
+    }
+    kind(node) == BLOCK_SCALAR
+}
+
+fn kind(node: &GreenNodeData) -> SyntaxKind {
+    YamlLanguage::kind_from_raw(node.kind())
+}
+
+fn is_explicit_key(entry: &GreenNodeData) -> bool {
+    let key = entry.children().next().and_then(NodeOrToken::into_node);
+    let first = key.and_then(|k| k.children().next());
+    first.is_some_and(|t| YamlLanguage::kind_from_raw(t.kind()) == QUESTION)
 }
 
 /// Merges units whose old ranges overlap (or share a point the edits'
 /// order does not split) into the unit holding both.
 fn merge(
-    root: &SyntaxNode,
+    root: &GreenNodeData,
     old_text: &str,
     edits: &[&TextEdit],
     units: &mut Vec<Unit>,
@@ -331,16 +351,6 @@ fn column_of(text: &str, offset: usize) -> i32 {
     (offset - line_start) as i32
 }
 
-fn path_of(node: &SyntaxNode) -> Vec<usize> {
-    let mut path: Vec<usize> = node
-        .ancestors()
-        .take_while(|n| n.parent().is_some())
-        .map(|n| n.index())
-        .collect();
-    path.reverse();
-    path
-}
-
 /// `node` with each unit's children replaced by its new ones; `level` is
 /// the depth of `node`, whose units are those with a path that long.
 fn splice(node: &GreenNodeData, splices: &[(&Unit, GreenNode)], level: usize) -> GreenNode {
@@ -384,6 +394,7 @@ mod tests {
     use super::*;
     use crate::syntax::edit::apply_edits;
     use crate::syntax::parse;
+    use rowan::TextSize;
 
     fn edit(text: &str, from: &str, to: &str) -> TextEdit {
         let at = text.find(from).expect("the edited text is there") as u32;
