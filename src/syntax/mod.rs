@@ -4,6 +4,7 @@
 //! becomes ERROR nodes plus [`SyntaxError`]s; the parser never panics.
 
 pub mod ast;
+mod builder;
 mod check;
 pub mod edit;
 pub mod emit;

@@ -19,14 +19,15 @@
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
 use super::{SyntaxError, SyntaxNode};
-use rowan::{GreenNode, GreenNodeBuilder, NodeCache, TextRange, TextSize};
+use super::builder::{Builder, TokenCache};
+use rowan::{GreenNode, TextRange, TextSize};
 use std::cell::{Cell, RefCell};
 
 thread_local! {
-    /// Interned tokens and small nodes, shared by the parses of one thread:
-    /// flows repeat the same keys, indentation and punctuation, so most
-    /// tokens are cache hits and the cache never has to grow from empty.
-    static CACHE: RefCell<NodeCache> = RefCell::new(NodeCache::default());
+    /// Short tokens, shared by the parses of one thread: flows repeat the
+    /// same keys, indentation and punctuation, so most tokens are cache hits
+    /// and the cache never has to grow from empty.
+    static CACHE: RefCell<TokenCache> = RefCell::new(TokenCache::default());
     /// Bytes parsed since the cache was last emptied.
     static CACHED_BYTES: Cell<usize> = const { Cell::new(0) };
 }
@@ -60,21 +61,21 @@ fn build(text: &str) -> (GreenNode, Vec<SyntaxError>, bool) {
 }
 
 /// Runs `f` with a builder on this thread's cache, `len` more bytes parsed.
-fn with_builder<R>(len: usize, f: impl FnOnce(GreenNodeBuilder<'_>) -> R) -> R {
+fn with_builder<R>(len: usize, f: impl FnOnce(Builder<'_>) -> R) -> R {
     CACHE.with(|cache| {
         let parsed = CACHED_BYTES.get() + len;
         let mut cache = match cache.try_borrow_mut() {
             Ok(c) => c,
             // Re-entrant use (cannot happen today): parse without sharing.
-            Err(_) => return f(GreenNodeBuilder::new()),
+            Err(_) => return f(Builder::new(&mut TokenCache::default())),
         };
         if parsed > CACHE_RESET_BYTES {
-            *cache = NodeCache::default();
+            *cache = TokenCache::default();
             CACHED_BYTES.set(len);
         } else {
             CACHED_BYTES.set(parsed);
         }
-        f(GreenNodeBuilder::with_cache(&mut cache))
+        f(Builder::new(&mut cache))
     })
 }
 
@@ -214,7 +215,7 @@ struct Parser<'a, 'c> {
     bytes: &'a [u8],
     pos: usize,
     line_start: usize,
-    builder: GreenNodeBuilder<'c>,
+    builder: Builder<'c>,
     errors: Vec<SyntaxError>,
     /// Named tag handles (`!e!`) declared by the current document's %TAG.
     tag_handles: Vec<String>,
@@ -230,7 +231,7 @@ struct Parser<'a, 'c> {
 }
 
 impl<'a, 'c> Parser<'a, 'c> {
-    fn new(text: &'a str, builder: GreenNodeBuilder<'c>) -> Self {
+    fn new(text: &'a str, builder: Builder<'c>) -> Self {
         Parser {
             text,
             bytes: text.as_bytes(),
