@@ -263,8 +263,7 @@ pub fn effective_configs(flow: &Value) -> EffectiveConfigs<'_> {
 }
 
 /// The effective configurations of a flow's instances, in document order
-/// (see [`effective_configs`]).
-#[derive(Debug)]
+/// (see [`effective_configs`]); equal when every instance is.
 pub struct EffectiveConfigs<'v> {
     /// Each plugin section, resolved.
     roots: Vec<Cow<'v, Value>>,
@@ -272,7 +271,6 @@ pub struct EffectiveConfigs<'v> {
 }
 
 /// Where an instance's configuration lies in its resolved section.
-#[derive(Debug)]
 struct Resolved {
     path: DataPath,
     ambiguous: Vec<String>,
@@ -319,6 +317,18 @@ impl EffectiveConfigs<'_> {
 
     pub fn iter(&self) -> impl Iterator<Item = InstanceConfig<'_>> {
         (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl PartialEq for EffectiveConfigs<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for EffectiveConfigs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -659,6 +669,17 @@ pluginDefaults:
         assert_eq!(config(3).get("taskRunner"), Some(&runner));
         let parallel = config(2).get("tasks").unwrap();
         assert_eq!(DataPath::root().index(0).lookup(parallel), Some(config(3)));
+    }
+
+    #[test]
+    fn configurations_are_equal_when_every_instance_runs_the_same() {
+        let own = data("tasks:\n- id: a\n  type: x.y.Z\n  image: i\n");
+        let hoisted = data(
+            "tasks:\n- id: a\n  type: x.y.Z\npluginDefaults:\n- type: x.y\n  values: {image: i}\n",
+        );
+        let other = data("tasks:\n- id: a\n  type: x.y.Z\n  image: j\n");
+        assert_eq!(effective_configs(&own), effective_configs(&hoisted));
+        assert_ne!(effective_configs(&own), effective_configs(&other));
     }
 
     #[test]
