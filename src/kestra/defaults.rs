@@ -333,6 +333,12 @@ impl std::fmt::Debug for EffectiveConfigs<'_> {
     }
 }
 
+/// Only a collection can hold an instance: anything else resolves to
+/// itself, and the walk need not name its path.
+fn is_collection(value: &Value) -> bool {
+    matches!(value, Value::Map(_) | Value::Seq(_))
+}
+
 /// The walk of one section for [`effective_configs`].
 struct Resolver<'d, 'o, 'v> {
     defaults: &'d [PluginDefault],
@@ -358,15 +364,16 @@ impl<'v> Resolver<'_, '_, 'v> {
             }
             Value::Map(entries) => {
                 for (k, v) in entries {
-                    if let Some(key) = k.as_str() {
-                        self.path.0.push(PathSeg::Key(key.to_string()));
-                        self.outside(v);
-                        self.path.0.pop();
-                    }
+                    let Some(key) = k.as_str().filter(|_| is_collection(v)) else {
+                        continue;
+                    };
+                    self.path.0.push(PathSeg::Key(key.to_string()));
+                    self.outside(v);
+                    self.path.0.pop();
                 }
             }
             Value::Seq(items) => {
-                for (i, v) in items.iter().enumerate() {
+                for (i, v) in items.iter().enumerate().filter(|(_, v)| is_collection(v)) {
                     self.path.0.push(PathSeg::Index(i));
                     self.outside(v);
                     self.path.0.pop();
@@ -409,9 +416,7 @@ impl<'v> Resolver<'_, '_, 'v> {
                 let mut changed: Option<Vec<(Value, Value)>> = None;
                 for (i, (k, v)) in entries.iter().enumerate() {
                     let r = match k.as_str() {
-                        Some(key) => {
-                            self.child(PathSeg::Key(key.to_string()), i, Cow::Borrowed(v), skip)
-                        }
+                        Some(key) => self.child(Some(key), i, Cow::Borrowed(v), skip),
                         None => Cow::Borrowed(v),
                     };
                     if changed.is_none() && matches!(r, Cow::Borrowed(_)) {
@@ -426,7 +431,7 @@ impl<'v> Resolver<'_, '_, 'v> {
             Cow::Borrowed(whole @ Value::Seq(items)) => {
                 let mut changed: Option<Vec<Value>> = None;
                 for (i, v) in items.iter().enumerate() {
-                    let r = self.child(PathSeg::Index(i), i, Cow::Borrowed(v), skip);
+                    let r = self.child(None, i, Cow::Borrowed(v), skip);
                     if changed.is_none() && matches!(r, Cow::Borrowed(_)) {
                         continue;
                     }
@@ -442,9 +447,7 @@ impl<'v> Resolver<'_, '_, 'v> {
                     .enumerate()
                     .map(|(i, (k, v))| {
                         let r = match k.as_str() {
-                            Some(key) => self
-                                .child(PathSeg::Key(key.to_string()), i, Cow::Owned(v), skip)
-                                .into_owned(),
+                            Some(key) => self.child(Some(key), i, Cow::Owned(v), skip).into_owned(),
                             None => v,
                         };
                         (k, r)
@@ -455,24 +458,28 @@ impl<'v> Resolver<'_, '_, 'v> {
                 items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| {
-                        self.child(PathSeg::Index(i), i, Cow::Owned(v), skip)
-                            .into_owned()
-                    })
+                    .map(|(i, v)| self.child(None, i, Cow::Owned(v), skip).into_owned())
                     .collect(),
             )),
             other => other,
         }
     }
 
+    /// The entry `key` (the item, without one) at `position` resolved.
     fn child<'x>(
         &mut self,
-        seg: PathSeg,
+        key: Option<&str>,
         position: usize,
         value: Cow<'x, Value>,
         skip: &[usize],
     ) -> Cow<'x, Value> {
-        self.path.0.push(seg);
+        if !is_collection(&value) {
+            return value;
+        }
+        self.path.0.push(match key {
+            Some(key) => PathSeg::Key(key.to_string()),
+            None => PathSeg::Index(position),
+        });
         self.at.push(position);
         let r = self.resolve(value, skip);
         self.at.pop();
@@ -492,7 +499,7 @@ impl<'v> Resolver<'_, '_, 'v> {
         let mut resolved = Vec::with_capacity(entries.len());
         for (i, (k, v)) in entries.into_iter().enumerate() {
             let child = match k.as_str() {
-                Some(key) => {
+                Some(key) if is_collection(&v) => {
                     let mut injected = applied
                         .iter()
                         .filter(|&&d| defaults[d].values.iter().any(|(dk, _)| dk == key))
@@ -505,10 +512,10 @@ impl<'v> Resolver<'_, '_, 'v> {
                         } else {
                             Cow::Borrowed(skip)
                         };
-                    let seg = PathSeg::Key(key.to_string());
-                    self.child(seg, i, Cow::Owned(v), &inner_skip).into_owned()
+                    self.child(Some(key), i, Cow::Owned(v), &inner_skip)
+                        .into_owned()
                 }
-                None => v,
+                _ => v,
             };
             resolved.push((k, child));
         }
