@@ -89,7 +89,8 @@ impl Check for EffectiveConfig {
                 now.len()
             ));
         }
-        for ((path, a), (path_after, b)) in was.iter().zip(&now) {
+        for (a, b) in was.iter().zip(now.iter()) {
+            let (path, path_after) = (a.path, b.path);
             if path != path_after {
                 return Err(format!("plugin instance {path} moved to {path_after}"));
             }
@@ -98,7 +99,7 @@ impl Check for EffectiveConfig {
                     "{path}: two defaults now set `{key}`, and Kestra's order between them is undefined"
                 ));
             }
-            if let Some((at, detail)) = first_difference(&a.config, &b.config, path) {
+            if let Some((at, detail)) = first_difference(a.config, b.config, path) {
                 return Err(format!("effective configuration of {at} changed: {detail}"));
             }
         }

@@ -237,160 +237,290 @@ fn effective_skipping(instance: &Value, defaults: &[PluginDefault], skip: &[usiz
 /// nested in the result (a `taskRunner` that came from a default included)
 /// get their own. A configuration holds its nested plugins resolved, so
 /// two flows compare equal exactly when every instance runs the same.
-pub fn effective_configs(flow: &Value) -> Vec<(DataPath, Effective)> {
+///
+/// The verifier resolves both sides of every fix that promises the same
+/// configurations, and no default touches most instances: what no default
+/// changes stays borrowed from `flow`, an instance that no other holds is
+/// resolved on its own (a change in it copies none of its siblings), and a
+/// nested instance's configuration is read in place from its parent's.
+pub fn effective_configs(flow: &Value) -> EffectiveConfigs<'_> {
     let defaults = flow_defaults(flow);
-    let mut out = Vec::new();
+    let mut configs = EffectiveConfigs {
+        roots: Vec::new(),
+        instances: Vec::new(),
+    };
     for (key, v) in plugin_sections(flow) {
-        resolve(
-            Cow::Borrowed(v),
-            &mut DataPath::root().key(key),
-            &defaults,
-            &[],
-            &mut out,
-        );
+        let mut resolver = Resolver {
+            defaults: &defaults,
+            path: DataPath::root().key(key),
+            at: Vec::new(),
+            root: 0,
+            roots: &mut configs.roots,
+            out: &mut configs.instances,
+        };
+        resolver.outside(v);
     }
-    out
+    configs
 }
 
-/// `skip`: defaults whose own values the walk is inside. A default is not
-/// applied again within what it injected, or a default whose value holds a
-/// plugin map it matches (a `taskRunner` under a prefix default) would
-/// inject itself forever.
-///
-/// `value` is borrowed from the flow, or owned when it comes out of a
-/// merged configuration, whose parts then move instead of being copied.
-fn resolve(
-    value: Cow<'_, Value>,
-    path: &mut DataPath,
-    defaults: &[PluginDefault],
-    skip: &[usize],
-    out: &mut Vec<(DataPath, Effective)>,
-) -> Value {
-    let type_name = value.get("type").and_then(Value::as_str);
-    if let (Value::Map(_), Some(type_name)) = (&*value, type_name) {
-        let applied = matching_defaults(type_name, defaults, skip);
-        // Without a default to apply, the configuration is the instance:
-        // an owned one moves.
-        let (eff, value) = if applied.is_empty() {
-            let eff = Effective {
-                config: value.into_owned(),
-                ambiguous: Vec::new(),
+/// The effective configurations of a flow's instances, in document order
+/// (see [`effective_configs`]); equal when every instance is.
+pub struct EffectiveConfigs<'v> {
+    /// Each instance that no other holds, resolved.
+    roots: Vec<Cow<'v, Value>>,
+    instances: Vec<Resolved>,
+}
+
+/// Where an instance's configuration lies in its resolved section.
+struct Resolved {
+    path: DataPath,
+    ambiguous: Vec<String>,
+    root: usize,
+    /// Entry or item positions from the root down to the instance.
+    at: Vec<usize>,
+}
+
+/// One instance of [`EffectiveConfigs`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InstanceConfig<'c> {
+    pub path: &'c DataPath,
+    pub config: &'c Value,
+    /// Keys that two matching defaults both set, where Kestra's order is
+    /// undefined.
+    pub ambiguous: &'c [String],
+}
+
+impl EffectiveConfigs<'_> {
+    pub fn len(&self) -> usize {
+        self.instances.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<InstanceConfig<'_>> {
+        let instance = self.instances.get(index)?;
+        let mut config: &Value = &self.roots[instance.root];
+        for &i in &instance.at {
+            config = match config {
+                Value::Map(entries) => &entries[i].1,
+                Value::Seq(items) => &items[i],
+                _ => unreachable!("a nested instance lies in the collections of its root"),
             };
-            (eff, None)
-        } else {
-            (effective_skipping(&value, defaults, skip), Some(value))
-        };
+        }
+        Some(InstanceConfig {
+            path: &instance.path,
+            config,
+            ambiguous: &instance.ambiguous,
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = InstanceConfig<'_>> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl PartialEq for EffectiveConfigs<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for EffectiveConfigs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Only a collection can hold an instance: anything else resolves to
+/// itself, and the walk need not name its path.
+fn is_collection(value: &Value) -> bool {
+    matches!(value, Value::Map(_) | Value::Seq(_))
+}
+
+/// The walk of one section for [`effective_configs`].
+struct Resolver<'d, 'o, 'v> {
+    defaults: &'d [PluginDefault],
+    path: DataPath,
+    /// The position of the value being resolved (see [`Resolved::at`]).
+    at: Vec<usize>,
+    /// The root being resolved.
+    root: usize,
+    roots: &'o mut Vec<Cow<'v, Value>>,
+    out: &'o mut Vec<Resolved>,
+}
+
+impl<'v> Resolver<'_, '_, 'v> {
+    /// Walks `value`, outside every instance, to the instances no other
+    /// holds: nothing out here changes, nor is read as a configuration.
+    fn outside(&mut self, value: &'v Value) {
+        match value {
+            Value::Map(_) if value.get("type").and_then(Value::as_str).is_some() => {
+                self.root = self.roots.len();
+                self.roots.push(Cow::Borrowed(value));
+                let resolved = self.resolve(Cow::Borrowed(value), &[]);
+                self.roots[self.root] = resolved;
+            }
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let Some(key) = k.as_str().filter(|_| is_collection(v)) else {
+                        continue;
+                    };
+                    self.path.0.push(PathSeg::Key(key.to_string()));
+                    self.outside(v);
+                    self.path.0.pop();
+                }
+            }
+            Value::Seq(items) => {
+                for (i, v) in items.iter().enumerate().filter(|(_, v)| is_collection(v)) {
+                    self.path.0.push(PathSeg::Index(i));
+                    self.outside(v);
+                    self.path.0.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `value` resolved: borrowed when nothing in it changes, owned when a
+    /// default applies in it. An owned `value` comes out of a merged
+    /// configuration, whose parts then move instead of being copied.
+    ///
+    /// `skip`: defaults whose own values the walk is inside. A default is
+    /// not applied again within what it injected, or a default whose value
+    /// holds a plugin map it matches (a `taskRunner` under a prefix
+    /// default) would inject itself forever.
+    fn resolve<'x>(&mut self, value: Cow<'x, Value>, skip: &[usize]) -> Cow<'x, Value> {
+        if let (Value::Map(_), Some(type_name)) =
+            (&*value, value.get("type").and_then(Value::as_str))
+        {
+            let applied = matching_defaults(type_name, self.defaults, skip);
+            // The slot keeps document order: nested instances come after it.
+            self.out.push(Resolved {
+                path: self.path.clone(),
+                ambiguous: Vec::new(),
+                root: self.root,
+                at: self.at.clone(),
+            });
+            // Without a default to apply, an instance resolves as any
+            // mapping does.
+            if !applied.is_empty() {
+                let slot = self.out.len() - 1;
+                return Cow::Owned(self.merged(&value, &applied, skip, slot));
+            }
+        }
+        match value {
+            Cow::Borrowed(whole @ Value::Map(entries)) => {
+                // Copied from the first entry that changes on.
+                let mut changed: Option<Vec<(Value, Value)>> = None;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    let r = match k.as_str() {
+                        Some(key) => self.child(Some(key), i, Cow::Borrowed(v), skip),
+                        None => Cow::Borrowed(v),
+                    };
+                    if changed.is_none() && matches!(r, Cow::Borrowed(_)) {
+                        continue;
+                    }
+                    changed
+                        .get_or_insert_with(|| entries[..i].to_vec())
+                        .push((k.clone(), r.into_owned()));
+                }
+                changed.map_or(Cow::Borrowed(whole), |e| Cow::Owned(Value::Map(e)))
+            }
+            Cow::Borrowed(whole @ Value::Seq(items)) => {
+                let mut changed: Option<Vec<Value>> = None;
+                for (i, v) in items.iter().enumerate() {
+                    let r = self.child(None, i, Cow::Borrowed(v), skip);
+                    if changed.is_none() && matches!(r, Cow::Borrowed(_)) {
+                        continue;
+                    }
+                    changed
+                        .get_or_insert_with(|| items[..i].to_vec())
+                        .push(r.into_owned());
+                }
+                changed.map_or(Cow::Borrowed(whole), |e| Cow::Owned(Value::Seq(e)))
+            }
+            Cow::Owned(Value::Map(entries)) => Cow::Owned(Value::Map(
+                entries
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (k, v))| {
+                        let r = match k.as_str() {
+                            Some(key) => self.child(Some(key), i, Cow::Owned(v), skip).into_owned(),
+                            None => v,
+                        };
+                        (k, r)
+                    })
+                    .collect(),
+            )),
+            Cow::Owned(Value::Seq(items)) => Cow::Owned(Value::Seq(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| self.child(None, i, Cow::Owned(v), skip).into_owned())
+                    .collect(),
+            )),
+            other => other,
+        }
+    }
+
+    /// The entry `key` (the item, without one) at `position` resolved.
+    fn child<'x>(
+        &mut self,
+        key: Option<&str>,
+        position: usize,
+        value: Cow<'x, Value>,
+        skip: &[usize],
+    ) -> Cow<'x, Value> {
+        if !is_collection(&value) {
+            return value;
+        }
+        self.path.0.push(match key {
+            Some(key) => PathSeg::Key(key.to_string()),
+            None => PathSeg::Index(position),
+        });
+        self.at.push(position);
+        let r = self.resolve(value, skip);
+        self.at.pop();
+        self.path.0.pop();
+        r
+    }
+
+    /// The instance `value` with the `applied` defaults, its nested
+    /// instances resolved.
+    fn merged(&mut self, value: &Value, applied: &[usize], skip: &[usize], slot: usize) -> Value {
+        let defaults = self.defaults;
+        let eff = effective_skipping(value, defaults, skip);
+        self.out[slot].ambiguous = eff.ambiguous;
         let Value::Map(entries) = eff.config else {
             unreachable!("a mapping merged with defaults stays a mapping")
         };
-        // The slot keeps document order: nested instances come after it.
-        out.push((
-            path.clone(),
-            Effective {
-                config: Value::Null,
-                ambiguous: eff.ambiguous,
-            },
-        ));
-        let slot = out.len() - 1;
         let mut resolved = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
+        for (i, (k, v)) in entries.into_iter().enumerate() {
             let child = match k.as_str() {
-                Some(key) => {
+                Some(key) if is_collection(&v) => {
                     let mut injected = applied
                         .iter()
-                        .filter(|&&i| defaults[i].values.iter().any(|(dk, _)| dk == key))
+                        .filter(|&&d| defaults[d].values.iter().any(|(dk, _)| dk == key))
                         .peekable();
                     // Only a value a default changed is inside what it
                     // injected.
-                    let own = value.as_ref().and_then(|value| value.get(key));
                     let inner_skip: Cow<'_, [usize]> =
-                        if injected.peek().is_some() && own != Some(&v) {
+                        if injected.peek().is_some() && value.get(key) != Some(&v) {
                             Cow::Owned(skip.iter().chain(injected).copied().collect())
                         } else {
                             Cow::Borrowed(skip)
                         };
-                    path.0.push(PathSeg::Key(key.to_string()));
-                    let r = resolve(Cow::Owned(v), path, defaults, &inner_skip, out);
-                    path.0.pop();
-                    r
+                    self.child(Some(key), i, Cow::Owned(v), &inner_skip)
+                        .into_owned()
                 }
-                None => v,
+                _ => v,
             };
             resolved.push((k, child));
         }
-        let resolved = Value::Map(resolved);
-        out[slot].1.config = resolved.clone();
-        return resolved;
+        Value::Map(resolved)
     }
-    match value {
-        Cow::Borrowed(Value::Map(entries)) => Value::Map(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        resolve_entry(k, Cow::Borrowed(v), path, defaults, skip, out),
-                    )
-                })
-                .collect(),
-        ),
-        Cow::Owned(Value::Map(entries)) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let r = resolve_entry(&k, Cow::Owned(v), path, defaults, skip, out);
-                    (k, r)
-                })
-                .collect(),
-        ),
-        Cow::Borrowed(Value::Seq(items)) => Value::Seq(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| resolve_item(i, Cow::Borrowed(v), path, defaults, skip, out))
-                .collect(),
-        ),
-        Cow::Owned(Value::Seq(items)) => Value::Seq(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| resolve_item(i, Cow::Owned(v), path, defaults, skip, out))
-                .collect(),
-        ),
-        other => other.into_owned(),
-    }
-}
-
-/// The value of entry `key` of a mapping without a `type`, resolved.
-fn resolve_entry(
-    key: &Value,
-    value: Cow<'_, Value>,
-    path: &mut DataPath,
-    defaults: &[PluginDefault],
-    skip: &[usize],
-    out: &mut Vec<(DataPath, Effective)>,
-) -> Value {
-    let Some(key) = key.as_str() else {
-        return value.into_owned();
-    };
-    path.0.push(PathSeg::Key(key.to_string()));
-    let r = resolve(value, path, defaults, skip, out);
-    path.0.pop();
-    r
-}
-
-fn resolve_item(
-    index: usize,
-    value: Cow<'_, Value>,
-    path: &mut DataPath,
-    defaults: &[PluginDefault],
-    skip: &[usize],
-    out: &mut Vec<(DataPath, Effective)>,
-) -> Value {
-    path.0.push(PathSeg::Index(index));
-    let r = resolve(value, path, defaults, skip, out);
-    path.0.pop();
-    r
 }
 
 #[cfg(test)]
@@ -400,6 +530,20 @@ mod tests {
 
     fn data(text: &str) -> Value {
         decode_documents(&parse(text)).unwrap().remove(0)
+    }
+
+    /// [`effective_configs`], each configuration copied out.
+    fn configs_of(flow: &Value) -> Vec<(DataPath, Effective)> {
+        effective_configs(flow)
+            .iter()
+            .map(|c| {
+                let effective = Effective {
+                    config: c.config.clone(),
+                    ambiguous: c.ambiguous.to_vec(),
+                };
+                (c.path.clone(), effective)
+            })
+            .collect()
     }
 
     const FLOW: &str = r#"
@@ -447,7 +591,7 @@ pluginDefaults:
     #[test]
     fn a_default_is_not_applied_inside_its_own_value() {
         let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: io.kestra.plugin.scripts.python.Script\npluginDefaults:\n- type: io.kestra.plugin.scripts\n  values:\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n";
-        let configs = effective_configs(&data(text));
+        let configs = configs_of(&data(text));
         let paths: Vec<String> = configs.iter().map(|(p, _)| p.to_string()).collect();
         assert_eq!(paths, ["tasks[0]", "tasks[0].taskRunner"]);
     }
@@ -465,7 +609,7 @@ pluginDefaults:
     #[test]
     fn merges_like_kestra() {
         let flow = data(FLOW);
-        let configs = effective_configs(&flow);
+        let configs = configs_of(&flow);
         let a = &configs[0].1.config;
         assert_eq!(
             a.get("containerImage").unwrap().as_str(),
@@ -518,7 +662,7 @@ pluginDefaults:
         };
         // The default leaves the task's own runner as it is: the runner
         // is no value it injected, so it applies there too.
-        let configs = effective_configs(&data(&flow("{type: x.y.Runner}")));
+        let configs = configs_of(&data(&flow("{type: x.y.Runner}")));
         assert_eq!(configs[1].0.to_string(), "tasks[0].taskRunner");
         let runner = &configs[1].1.config;
         assert_eq!(runner.get("k").and_then(Value::as_str), Some("v"));
@@ -528,16 +672,56 @@ pluginDefaults:
             "a configuration holds its nested plugins resolved"
         );
         // The default adds `cpu` to the runner: not applied again inside.
-        let configs = effective_configs(&data(&flow("{type: x.y.Runner, cpu: 1}")));
+        let configs = configs_of(&data(&flow("{type: x.y.Runner, cpu: 1}")));
         let runner = &configs[1].1.config;
         assert_eq!(runner.get("cpu"), Some(&Value::Int(1)));
         assert_eq!(runner.get("k"), None);
     }
 
     #[test]
+    fn what_no_default_changes_is_read_in_place() {
+        let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: x.y.Script\n  taskRunner: {type: x.q.Runner}\n- id: p\n  type: x.y.Parallel\n  tasks:\n  - id: b\n    type: x.y.Script\n    taskRunner: {type: x.r.Runner, own: 1}\ntriggers: [{id: t, type: x.t.Schedule}]\npluginDefaults:\n- type: x.r\n  values: {cpu: 2}\n";
+        let flow = data(text);
+        let configs = effective_configs(&flow);
+        let paths: Vec<String> = configs.iter().map(|c| c.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "tasks[0]",
+                "tasks[0].taskRunner",
+                "tasks[1]",
+                "tasks[1].tasks[0]",
+                "tasks[1].tasks[0].taskRunner",
+                "triggers[0]"
+            ]
+        );
+        let config = |i: usize| configs.get(i).unwrap().config;
+        let in_flow = |i: usize| configs.get(i).unwrap().path.lookup(&flow).unwrap();
+        for unchanged in [0, 1, 5] {
+            assert!(std::ptr::eq(config(unchanged), in_flow(unchanged)));
+        }
+        let runner = data("{type: x.r.Runner, own: 1, cpu: 2}");
+        assert_eq!(config(4), &runner);
+        assert_eq!(config(3).get("taskRunner"), Some(&runner));
+        let parallel = config(2).get("tasks").unwrap();
+        assert_eq!(DataPath::root().index(0).lookup(parallel), Some(config(3)));
+    }
+
+    #[test]
+    fn configurations_are_equal_when_every_instance_runs_the_same() {
+        let own = data("tasks:\n- id: a\n  type: x.y.Z\n  image: i\n");
+        let hoisted = data(
+            "tasks:\n- id: a\n  type: x.y.Z\npluginDefaults:\n- type: x.y\n  values: {image: i}\n",
+        );
+        let other = data("tasks:\n- id: a\n  type: x.y.Z\n  image: j\n");
+        assert_eq!(effective_configs(&own), effective_configs(&hoisted));
+        assert_ne!(effective_configs(&own), effective_configs(&other));
+    }
+
+    #[test]
     fn forced_default_wins_and_overlap_is_ambiguous() {
         let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: a.b.C\n  k: own\npluginDefaults:\n- type: a.b\n  forced: true\n  values: {k: forced}\n- type: a.b.C\n  values: {k: other}\n";
-        let configs = effective_configs(&data(text));
+        let configs = configs_of(&data(text));
         assert_eq!(
             configs[0].1.config.get("k").unwrap().as_str(),
             Some("forced")
@@ -548,7 +732,7 @@ pluginDefaults:
     #[test]
     fn a_property_the_class_lacks_is_ignored() {
         let text = "id: f\nnamespace: n\ntasks:\n- id: a\n  type: io.kestra.plugin.scripts.python.Script\n  taskRunner:\n    type: io.kestra.plugin.scripts.runner.docker.Docker\n- id: u\n  type: com.acme.Task\npluginDefaults:\n- type: io.kestra.plugin.scripts\n  values: {containerImage: py, workerGroup: {key: g}}\n- type: com.acme\n  values: {containerImage: acme}\n";
-        let configs = effective_configs(&data(text));
+        let configs = configs_of(&data(text));
         let get = |i: usize, k| configs[i].1.config.get(k).cloned();
         assert!(get(0, "containerImage").is_some());
         // A 1.x property of Task (2.0 dropped it): applied.

@@ -3,7 +3,7 @@
 
 use super::kind::{SyntaxKind, SyntaxNode, SyntaxToken, YamlLanguage};
 use super::Parse;
-use rowan::{GreenNodeData, Language, NodeOrToken, TextRange};
+use rowan::{GreenNodeData, Language, NodeOrToken, TextRange, TextSize};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -101,15 +101,45 @@ pub fn scalar_text(node: &SyntaxNode) -> String {
 /// it decodes: one line of plain text, or quoted without escapes, doubled
 /// quotes or line breaks (most keys and values of a flow).
 pub fn scalar_str(node: &SyntaxNode) -> Cow<'_, str> {
-    let green = match node.green() {
-        Cow::Borrowed(green) => green,
+    match node.green() {
+        Cow::Borrowed(green) => green_scalar(green),
         // A tree made for in-place editing; kestra-fix builds none.
-        Cow::Owned(_) => return Cow::Owned(decode_scalar_text(node)),
-    };
+        Cow::Owned(green) => Cow::Owned(green_scalar(&green).into_owned()),
+    }
+}
+
+/// [`scalar_str`] of a scalar's green node.
+fn green_scalar(green: &GreenNodeData) -> Cow<'_, str> {
     match green_scalar_str(green) {
         Some(text) => Cow::Borrowed(text),
-        None => Cow::Owned(decode_scalar_text(node)),
+        None => Cow::Owned(decode_green_text(green)),
     }
+}
+
+fn kind_of(green: &GreenNodeData) -> SyntaxKind {
+    YamlLanguage::kind_from_raw(green.kind())
+}
+
+/// The tokens directly under `green`, with their kinds.
+fn green_tokens(green: &GreenNodeData) -> impl Iterator<Item = (SyntaxKind, &str)> {
+    green
+        .children()
+        .filter_map(NodeOrToken::into_token)
+        .map(|t| (YamlLanguage::kind_from_raw(t.kind()), t.text()))
+}
+
+/// The nodes directly under `green`, with their offsets, `green` starting
+/// at `offset`.
+fn green_nodes(
+    green: &GreenNodeData,
+    offset: TextSize,
+) -> impl Iterator<Item = (&GreenNodeData, TextSize)> {
+    let mut at = offset;
+    green.children().filter_map(move |child| {
+        let start = at;
+        at += child.text_len();
+        child.into_node().map(|node| (node, start))
+    })
 }
 
 /// The decoded text of a scalar's green node when it needs no decoding
@@ -149,27 +179,33 @@ pub(crate) fn green_scalar_str(green: &GreenNodeData) -> Option<&str> {
     }
 }
 
+#[cfg(test)]
 fn decode_scalar_text(node: &SyntaxNode) -> String {
-    match node.kind() {
-        PLAIN_SCALAR => plain_text(node),
+    decode_green_text(&node.green())
+}
+
+fn decode_green_text(green: &GreenNodeData) -> String {
+    let kind = kind_of(green);
+    match kind {
+        PLAIN_SCALAR => plain_text(green),
         SINGLE_QUOTED_SCALAR | DOUBLE_QUOTED_SCALAR => {
-            let raw = tokens(node).find(|t| matches!(t.kind(), SINGLE_QUOTED | DOUBLE_QUOTED));
+            let raw = green_tokens(green).find(|(k, _)| matches!(k, SINGLE_QUOTED | DOUBLE_QUOTED));
             decode_quoted(
-                raw.as_ref().map_or("", |t| t.text()),
-                node.kind() == SINGLE_QUOTED_SCALAR,
+                raw.map_or("", |(_, text)| text),
+                kind == SINGLE_QUOTED_SCALAR,
             )
         }
-        BLOCK_SCALAR => block_text(node),
+        BLOCK_SCALAR => block_text(green),
         _ => String::new(),
     }
 }
 
 /// Lines of a plain scalar joined by YAML line folding.
-fn plain_text(node: &SyntaxNode) -> String {
+fn plain_text(green: &GreenNodeData) -> String {
     let mut out = String::new();
     let mut breaks = 0usize;
-    for tok in tokens(node) {
-        match tok.kind() {
+    for (kind, text) in green_tokens(green) {
+        match kind {
             PLAIN_TEXT => {
                 if !out.is_empty() {
                     match breaks {
@@ -178,7 +214,7 @@ fn plain_text(node: &SyntaxNode) -> String {
                         n => out.extend(std::iter::repeat_n('\n', n - 1)),
                     }
                 }
-                out.push_str(tok.text());
+                out.push_str(text);
                 breaks = 0;
             }
             NEWLINE => breaks += 1,
@@ -344,18 +380,17 @@ enum BlockLine<'t> {
 }
 
 /// Decodes a literal or folded block scalar from its per-line tokens.
-fn block_text(node: &SyntaxNode) -> String {
+fn block_text(green: &GreenNodeData) -> String {
     let mut header = "";
     let mut lines: Vec<(BlockLine<'_>, bool)> = Vec::new();
-    let toks: Vec<SyntaxToken> = tokens(node).collect();
     let mut after_header_break = false;
     let mut current: Option<BlockLine<'_>> = None;
-    for tok in &toks {
-        match tok.kind() {
-            BLOCK_HEADER => header = tok.text(),
+    for (kind, text) in green_tokens(green) {
+        match kind {
+            BLOCK_HEADER => header = text,
             NEWLINE if !after_header_break => after_header_break = true,
             _ if !after_header_break => {}
-            BLOCK_TEXT => current = Some(BlockLine::Text(tok.text())),
+            BLOCK_TEXT => current = Some(BlockLine::Text(text)),
             BLOCK_INDENT | WHITESPACE => {
                 current.get_or_insert(BlockLine::Empty);
             }
@@ -601,56 +636,62 @@ pub fn decode_documents(parse: &Parse) -> Result<Vec<Value>, DecodeError> {
             range: e.range,
         });
     }
-    let root = parse.syntax();
     let mut docs = Vec::new();
-    for doc in root.children().filter(|n| n.kind() == DOCUMENT) {
-        let explicit = tokens(&doc).any(|t| t.kind() == DOC_START);
-        let has_node = doc
-            .children()
-            .any(|n| n.kind() == PROPERTIES || n.kind().is_content_node());
+    for (doc, offset) in green_nodes(parse.green(), TextSize::from(0)) {
+        if kind_of(doc) != DOCUMENT {
+            continue;
+        }
+        let explicit = green_tokens(doc).any(|(k, _)| k == DOC_START);
+        let has_node = green_nodes(doc, offset).any(|(n, _)| {
+            let k = kind_of(n);
+            k == PROPERTIES || k.is_content_node()
+        });
         if !explicit && !has_node {
             continue;
         }
         let mut decoder = Decoder::default();
-        docs.push(decoder.slot(&doc)?);
+        docs.push(decoder.slot(doc, offset)?);
     }
     Ok(docs)
 }
 
 /// Decodes the data of one node that holds properties and content.
 pub fn decode_node(slot: &SyntaxNode) -> Result<Value, DecodeError> {
-    Decoder::default().slot(slot)
+    Decoder::default().slot(&slot.green(), slot.text_range().start())
 }
 
+/// Decodes green nodes: a walk through [`SyntaxNode`] cursors would make
+/// a cursor node per child it looks at, and the engine decodes every flow.
+/// Offsets are tracked only to place an error.
 #[derive(Default)]
 struct Decoder {
     anchors: HashMap<String, Value>,
 }
 
 impl Decoder {
-    /// A node position (document, key, value, item): properties + content.
-    fn slot(&mut self, parent: &SyntaxNode) -> Result<Value, DecodeError> {
-        // Properties may be split over lines (`&a` then `!!str`). One pass
-        // over the children: each step of it makes a cursor node.
+    /// A node position (document, key, value, item): properties + content,
+    /// `parent` starting at `offset`.
+    fn slot(&mut self, parent: &GreenNodeData, offset: TextSize) -> Result<Value, DecodeError> {
+        // Properties may be split over lines (`&a` then `!!str`).
         let (mut anchor, mut tag, mut content) = (None, None, None);
-        for child in parent.children() {
-            match child.kind() {
+        for (child, at) in green_nodes(parent, offset) {
+            match kind_of(child) {
                 PROPERTIES => {
-                    for t in tokens(&child) {
-                        match t.kind() {
-                            ANCHOR => anchor = Some(t.text()[1..].to_string()),
-                            TAG => tag = Some(t.text().to_string()),
+                    for (kind, text) in green_tokens(child) {
+                        match kind {
+                            ANCHOR => anchor = Some(text[1..].to_string()),
+                            TAG => tag = Some(text),
                             _ => {}
                         }
                     }
                 }
-                k if k.is_content_node() && content.is_none() => content = Some(child),
+                k if k.is_content_node() && content.is_none() => content = Some((child, at)),
                 _ => {}
             }
         }
         let value = match content {
-            Some(c) => self.content(&c, tag.as_deref())?,
-            None => match tag.as_deref().map(canonical_tag).as_deref() {
+            Some((c, at)) => self.content(c, at, tag)?,
+            None => match tag.map(canonical_tag).as_deref() {
                 Some("tag:yaml.org,2002:str") => Value::String(String::new()),
                 _ => Value::Null,
             },
@@ -661,67 +702,75 @@ impl Decoder {
         Ok(value)
     }
 
-    fn content(&mut self, node: &SyntaxNode, tag: Option<&str>) -> Result<Value, DecodeError> {
-        Ok(match node.kind() {
+    fn content(
+        &mut self,
+        node: &GreenNodeData,
+        offset: TextSize,
+        tag: Option<&str>,
+    ) -> Result<Value, DecodeError> {
+        Ok(match kind_of(node) {
             BLOCK_MAP | FLOW_MAP => {
                 let mut entries = Vec::new();
-                for entry in node.children() {
-                    match entry.kind() {
-                        BLOCK_MAP_ENTRY | FLOW_MAP_ENTRY => entries.push(self.entry(&entry)?),
-                        _ => {}
+                for (entry, at) in green_nodes(node, offset) {
+                    if matches!(kind_of(entry), BLOCK_MAP_ENTRY | FLOW_MAP_ENTRY) {
+                        entries.push(self.entry(entry, at)?);
                     }
                 }
                 tagged(tag, Value::Map(entries))
             }
             BLOCK_SEQ | FLOW_SEQ => {
                 let mut items = Vec::new();
-                for item in node.children() {
-                    if !matches!(item.kind(), BLOCK_SEQ_ENTRY | FLOW_SEQ_ENTRY) {
+                for (item, at) in green_nodes(node, offset) {
+                    if !matches!(kind_of(item), BLOCK_SEQ_ENTRY | FLOW_SEQ_ENTRY) {
                         continue;
                     }
-                    match item.children().find(|n| n.kind() == FLOW_MAP_ENTRY) {
-                        Some(pair) => items.push(Value::Map(vec![self.entry(&pair)?])),
-                        None => items.push(self.slot(&item)?),
+                    match green_nodes(item, at).find(|(n, _)| kind_of(n) == FLOW_MAP_ENTRY) {
+                        Some((pair, at)) => items.push(Value::Map(vec![self.entry(pair, at)?])),
+                        None => items.push(self.slot(item, at)?),
                     }
                 }
                 tagged(tag, Value::Seq(items))
             }
             ALIAS => {
-                let name = tokens(node)
-                    .find(|t| t.kind() == ALIAS_NAME)
-                    .map(|t| t.text()[1..].to_string())
+                let name = green_tokens(node)
+                    .find(|(k, _)| *k == ALIAS_NAME)
+                    .map(|(_, text)| &text[1..])
                     .unwrap_or_default();
-                match self.anchors.get(&name) {
+                match self.anchors.get(name) {
                     Some(v) => v.clone(),
                     None => {
                         return Err(DecodeError {
                             message: format!("unknown anchor `{name}`"),
-                            range: node.text_range(),
+                            range: TextRange::at(offset, node.text_len()),
                         })
                     }
                 }
             }
-            k if k.is_scalar_node() => apply_tag(tag, scalar_str(node), k == PLAIN_SCALAR),
+            k if k.is_scalar_node() => apply_tag(tag, green_scalar(node), k == PLAIN_SCALAR),
             _ => Value::Null,
         })
     }
 
-    fn entry(&mut self, entry: &SyntaxNode) -> Result<(Value, Value), DecodeError> {
+    fn entry(
+        &mut self,
+        entry: &GreenNodeData,
+        offset: TextSize,
+    ) -> Result<(Value, Value), DecodeError> {
         let (mut key, mut value) = (None, None);
-        for child in entry.children() {
-            match child.kind() {
-                MAP_KEY if key.is_none() => key = Some(child),
-                MAP_VALUE if value.is_none() => value = Some(child),
+        for (child, at) in green_nodes(entry, offset) {
+            match kind_of(child) {
+                MAP_KEY if key.is_none() => key = Some((child, at)),
+                MAP_VALUE if value.is_none() => value = Some((child, at)),
                 _ => {}
             }
         }
         // The key first: an anchor on it may be aliased in the value.
         let key = match key {
-            Some(k) => self.slot(&k)?,
+            Some((k, at)) => self.slot(k, at)?,
             None => Value::Null,
         };
         let value = match value {
-            Some(v) => self.slot(&v)?,
+            Some((v, at)) => self.slot(v, at)?,
             None => Value::Null,
         };
         Ok((key, value))
@@ -875,6 +924,22 @@ mod tests {
         for node in scalars(text) {
             assert_eq!(scalar_str(&node), decode_scalar_text(&node), "{node}");
         }
+    }
+
+    #[test]
+    fn an_unknown_alias_is_placed_where_it_is_written() {
+        // The anchor is outside the node decoded.
+        let text = "a: &x 1\nb:\n  - y\n  - {c: *x}\n";
+        let parse = crate::syntax::parse(text);
+        assert!(decode_documents(&parse).is_ok());
+        let mut values = parse
+            .syntax()
+            .descendants()
+            .filter(|n| n.kind() == MAP_VALUE);
+        let b = values.nth(1).unwrap();
+        let err = decode_node(&b).unwrap_err();
+        assert_eq!(err.message, "unknown anchor `x`");
+        assert_eq!(&text[err.range], "*x");
     }
 
     #[test]
