@@ -16,10 +16,10 @@
 //! unexpected byte ends up in an ERROR node, so parsing always terminates
 //! and the tree always holds the whole input.
 
+use super::builder::{Builder, TokenCache};
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
 use super::{SyntaxError, SyntaxNode};
-use super::builder::{Builder, TokenCache};
 use rowan::{GreenNode, TextRange, TextSize};
 use std::cell::{Cell, RefCell};
 
