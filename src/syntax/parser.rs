@@ -721,15 +721,19 @@ impl<'a, 'c> Parser<'a, 'c> {
         self.finish();
     }
 
+    /// The next content, when it is on a line of a block collection whose
+    /// entries are at column `m` (or deeper, which is an error).
+    fn continues(&self, m: i32) -> Option<Peek> {
+        let pk = self.peek_content()?;
+        (!self.is_marker_at(&pk) && pk.col >= m).then_some(pk)
+    }
+
     /// One turn of a block mapping's loop, from the end of an entry: the
     /// trivia and the entry after it. `false` when the mapping ends here.
     fn block_map_next(&mut self, m: i32) -> bool {
-        let Some(pk) = self.peek_content() else {
+        let Some(pk) = self.continues(m) else {
             return false;
         };
-        if self.is_marker_at(&pk) || pk.col < m {
-            return false;
-        }
         self.eat_trivia_to(pk.pos);
         if pk.col > m {
             self.error_rest_of_line("bad indentation: more indented than the mapping's keys");
@@ -870,12 +874,9 @@ impl<'a, 'c> Parser<'a, 'c> {
     /// One turn of a block sequence's loop, from the end of an entry: the
     /// trivia and the entry after it. `false` when the sequence ends here.
     fn block_seq_next(&mut self, m: i32) -> bool {
-        let Some(pk) = self.peek_content() else {
+        let Some(pk) = self.continues(m) else {
             return false;
         };
-        if self.is_marker_at(&pk) || pk.col < m {
-            return false;
-        }
         if pk.col > m {
             self.eat_trivia_to(pk.pos);
             self.error_rest_of_line("bad indentation: more indented than the sequence's dashes");
