@@ -19,13 +19,13 @@ const SHARED_TOKEN_LEN: usize = 40;
 /// Short tokens seen so far, by kind and text, and nodes of one shared
 /// child, by kind and child.
 #[derive(Default)]
-pub(crate) struct TokenCache {
+pub(crate) struct GreenCache {
     by_kind: Vec<FxHashMap<Box<str>, GreenToken>>,
     /// The child's address is stable: the node keeps the child alive.
     wrappers: FxHashMap<(SyntaxKind, usize), GreenNode>,
 }
 
-impl TokenCache {
+impl GreenCache {
     fn token(&mut self, kind: SyntaxKind, text: &str) -> GreenToken {
         if text.len() > SHARED_TOKEN_LEN {
             return GreenToken::new(kind, text);
@@ -64,7 +64,7 @@ type Element = NodeOrToken<GreenNode, GreenToken>;
 pub(crate) struct Checkpoint(usize);
 
 pub(crate) struct Builder<'c> {
-    cache: &'c mut TokenCache,
+    cache: &'c mut GreenCache,
     /// Open nodes: their kind and where their children start.
     parents: Vec<(SyntaxKind, usize)>,
     /// Built children, and whether each is shared through the cache.
@@ -72,7 +72,7 @@ pub(crate) struct Builder<'c> {
 }
 
 impl<'c> Builder<'c> {
-    pub(crate) fn new(cache: &'c mut TokenCache) -> Self {
+    pub(crate) fn new(cache: &'c mut GreenCache) -> Self {
         Builder {
             cache,
             parents: Vec::new(),
@@ -132,7 +132,7 @@ mod tests {
 
     /// The same calls on rowan's builder and on ours.
     fn both(calls: &[(u8, crate::syntax::SyntaxKind, &str)]) -> (GreenNode, GreenNode) {
-        let mut cache = TokenCache::default();
+        let mut cache = GreenCache::default();
         let mut ours = Builder::new(&mut cache);
         let mut theirs = GreenNodeBuilder::new();
         let (mut ours_at, mut theirs_at) = (Vec::new(), Vec::new());
@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn shares_short_tokens_and_what_wraps_them_only() {
-        let mut cache = TokenCache::default();
+        let mut cache = GreenCache::default();
         let mut tree = |value: &str| {
             let mut b = Builder::new(&mut cache);
             b.start_node(STREAM.into());

@@ -16,7 +16,7 @@
 //! unexpected byte ends up in an ERROR node, so parsing always terminates
 //! and the tree always holds the whole input.
 
-use super::builder::{Builder, TokenCache};
+use super::builder::{Builder, GreenCache};
 use super::kind::SyntaxKind::{self, *};
 use super::lexer::*;
 use super::{SyntaxError, SyntaxNode};
@@ -24,10 +24,10 @@ use rowan::{GreenNode, TextRange, TextSize};
 use std::cell::{Cell, RefCell};
 
 thread_local! {
-    /// Short tokens, shared by the parses of one thread: flows repeat the
-    /// same keys, indentation and punctuation, so most tokens are cache hits
-    /// and the cache never has to grow from empty.
-    static CACHE: RefCell<TokenCache> = RefCell::new(TokenCache::default());
+    /// Short tokens and the nodes around them, shared by the parses of one
+    /// thread: flows repeat the same keys, indentation and punctuation, so
+    /// most are cache hits and the cache never has to grow from empty.
+    static CACHE: RefCell<GreenCache> = RefCell::new(GreenCache::default());
     /// Bytes parsed since the cache was last emptied.
     static CACHED_BYTES: Cell<usize> = const { Cell::new(0) };
 }
@@ -67,10 +67,10 @@ fn with_builder<R>(len: usize, f: impl FnOnce(Builder<'_>) -> R) -> R {
         let mut cache = match cache.try_borrow_mut() {
             Ok(c) => c,
             // Re-entrant use (cannot happen today): parse without sharing.
-            Err(_) => return f(Builder::new(&mut TokenCache::default())),
+            Err(_) => return f(Builder::new(&mut GreenCache::default())),
         };
         if parsed > CACHE_RESET_BYTES {
-            *cache = TokenCache::default();
+            *cache = GreenCache::default();
             CACHED_BYTES.set(len);
         } else {
             CACHED_BYTES.set(parsed);
