@@ -241,7 +241,7 @@ fn unit_for(
         return Some(Unit {
             path,
             kind: kind(c),
-            column: column_of(old_text, c_start),
+            column: super::style::column(old_text, c_start) as i32,
             depth,
             children: i1 + 1..i2 + 1,
             start,
@@ -342,13 +342,6 @@ fn replaces(outer: &Unit, inner: &Unit) -> bool {
     inner.path.len() > depth
         && inner.path[..depth] == outer.path[..]
         && outer.children.contains(&inner.path[depth])
-}
-
-/// The column (in bytes, as the parser counts) of `offset`.
-fn column_of(text: &str, offset: usize) -> i32 {
-    let line_start =
-        memchr::memrchr2(b'\n', b'\r', &text.as_bytes()[..offset]).map_or(0, |i| i + 1);
-    (offset - line_start) as i32
 }
 
 /// `node` with each unit's children replaced by its new ones; `level` is

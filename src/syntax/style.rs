@@ -50,19 +50,6 @@ impl Style {
             crlf,
             ..
         } = facts;
-        let most_common = |counts: &[u32; 9], default: usize, min: usize| {
-            let (best, n) = counts
-                .iter()
-                .enumerate()
-                .skip(min)
-                .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
-                .expect("non-empty");
-            if *n == 0 {
-                default
-            } else {
-                best
-            }
-        };
         let indent = most_common(&indents, 2, 1);
         let seq_indent = most_common(&seq_indents, indent, 0);
         let line_ending = if crlf == Some(true) { "\r\n" } else { "\n" };
@@ -155,6 +142,22 @@ impl<'t> Facts<'t> {
     }
 }
 
+/// The most frequent width in `counts` from `min` on (the smaller one on a
+/// tie), or `default` when none was seen.
+fn most_common(counts: &[u32; 9], default: usize, min: usize) -> usize {
+    let (best, n) = counts
+        .iter()
+        .enumerate()
+        .skip(min)
+        .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
+        .expect("min is below the bucket count");
+    if *n == 0 {
+        default
+    } else {
+        best
+    }
+}
+
 /// The column (in bytes) of `offset` within its line.
 pub fn column(text: &str, offset: usize) -> usize {
     offset - line_start(text, offset)
@@ -232,27 +235,14 @@ mod tests {
                 *slot += 1;
             }
         }
-        let best = |counts: &[u32; 9], default: usize, min: usize| {
-            let (i, n) = counts
-                .iter()
-                .enumerate()
-                .skip(min)
-                .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
-                .unwrap();
-            if *n == 0 {
-                default
-            } else {
-                i
-            }
-        };
-        let indent = best(&indents, 2, 1);
+        let indent = most_common(&indents, 2, 1);
         let crlf = root
             .descendants_with_tokens()
             .find_map(|e| e.into_token().filter(|t| t.kind() == SyntaxKind::NEWLINE))
             .is_some_and(|t| t.text() == "\r\n");
         (
             indent,
-            best(&seq_indents, indent, 0),
+            most_common(&seq_indents, indent, 0),
             if crlf { "\r\n" } else { "\n" },
         )
     }
